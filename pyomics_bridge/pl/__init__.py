@@ -1,0 +1,9 @@
+"""Plotting: figures drawn from the slots that :mod:`pyomics_bridge.tl` functions write.
+
+matplotlib is imported only when a plotting function is called (extra ``plot``).
+Every function takes the data object first, returns the :class:`matplotlib.axes.Axes`, and accepts ``ax=``.
+"""
+
+from ._survival import kaplan_meier
+
+__all__ = ["kaplan_meier"]
