@@ -10,6 +10,15 @@ import pandas as pd
 from ._registry import WorkflowResult, register
 
 
+def _max_abs_diff(a: pd.Series, b: pd.Series) -> float:
+    """Largest absolute difference where both are finite (NaN/inf positions must match: then they agree)."""
+    a, b = a.to_numpy(dtype=float), b.to_numpy(dtype=float)
+    if not np.array_equal(np.isfinite(a), np.isfinite(b)):
+        return float("inf")
+    ok = np.isfinite(a)
+    return float(np.max(np.abs(a[ok] - b[ok]), initial=0.0))
+
+
 @register("survival", "Survival: Kaplan–Meier and log-rank (Python vs R survival)", requires=("matplotlib",))
 def run(out_dir: Path, *, random_state: int = 0, use_r: bool = False) -> WorkflowResult:
     """Curves and tests by risk group, a per-gene median-split screen, and the R reference when available."""
@@ -50,7 +59,7 @@ def run(out_dir: Path, *, random_state: int = 0, use_r: bool = False) -> Workflo
         agreement = pd.DataFrame({
             "quantity": ["log-rank chi2 (relative)", *[f"KM {c} (max abs)" for c in cols]],
             "difference": [abs(lr["statistic"] / adata.uns["logrank_r"]["statistic"] - 1),
-                           *[float(np.nanmax(np.abs(km_py[c].to_numpy() - km_r[c].to_numpy()))) for c in cols]],
+                           *[_max_abs_diff(km_py[c], km_r[c]) for c in cols]],
         }).set_index("quantity")
         res.tables.append(("Agreement with R survival (survdiff, survfit)", agreement))
     else:
