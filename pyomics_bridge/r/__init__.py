@@ -30,6 +30,7 @@ _LAZY = {
     "mudata_to_mae": "._mae",
     "mae_to_mudata": "._mae",
     "survival": ".survival",
+    "survival_maxstat": ".survival_maxstat",
 }
 
 __all__ = [
@@ -49,7 +50,7 @@ __all__ = [
 def __getattr__(name: str):
     if name in _LAZY:
         module = importlib.import_module(_LAZY[name], __name__)
-        value = module if name == "survival" else getattr(module, name)
+        value = module if name.startswith("survival") else getattr(module, name)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'pyomics_bridge.r' has no attribute {name!r}")
