@@ -31,6 +31,7 @@ _LAZY = {
     "mae_to_mudata": "._mae",
     "survival": ".survival",
     "survival_maxstat": ".survival_maxstat",
+    "survival_cox": ".survival_cox",
 }
 
 __all__ = [
