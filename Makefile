@@ -1,18 +1,17 @@
 # Common tasks. `make test` is the test command of the README and of CI (.ci/run).
 PYTHON ?= python3
-R_PKG := r_scripts/pyomicsbridge
 
 .PHONY: test test-python test-r demo bench install-dev lint clean
 
-test: test-python test-r
+# R tests first, so that pytest's summary is the last line of the output.
+test: test-r test-python
 
 test-python:
 	$(PYTHON) -m pytest -q -p no:cacheprovider
 
 test-r:
-	R CMD INSTALL --no-test-load $(R_PKG) >/dev/null
 	RETICULATE_PYTHON=$${RETICULATE_PYTHON:-$$($(PYTHON) -c 'import sys; print(sys.executable)')} \
-	    Rscript -e 'res <- testthat::test_dir("$(R_PKG)/tests/testthat", package = "pyomicsbridge", load_package = "installed", stop_on_failure = TRUE, reporter = "summary")'
+	    POB_R_REQUIRE_PYTHON=$${POB_R_REQUIRE_PYTHON:-1} bash r_scripts/run_tests.sh
 
 demo:
 	$(PYTHON) -m pyomics_bridge demo --out pob_demo_out

@@ -1,8 +1,60 @@
-"""Multi-omics integration (mixOmics in Python): kernels and scikit-learn-style estimators.
+"""Multi-omics integration: mixOmics' projection methods in Python (kernels and scikit-learn-style estimators).
 
-Planned content (issue "Multi-omics integration"): PCA/sPCA, PLS/sPLS, PLS-DA/sPLS-DA, rCCA, block PLS and
-DIABLO, ``predict``/``perf``/``tune`` and consensus clustering. ``pob.tl`` wrappers work on MuData
-(one modality per block). Nothing is implemented here yet.
+Estimators (fit/transform/predict; fitted attributes keyed by block name ``"X"``/``"Y"``):
+
+* :class:`PCA` (SVD, or NIPALS with missing values) and :class:`SPCA` (count-sparse PCA);
+* :class:`PLS` / :class:`SPLS` (modes ``"regression"``, ``"canonical"``, ``"invariant"``, ``"classic"``);
+* :class:`PLSDA` / :class:`SPLSDA` with mixOmics' ``max.dist``, ``centroids.dist`` and ``mahalanobis.dist``;
+* :class:`RCC` (regularised CCA: ``"ridge"`` or ``"shrinkage"``).
+
+Kernels (pure numpy): :func:`nipals`, :func:`impute_nipals`, :func:`soft_threshold`, :func:`spls_engine`,
+:func:`scale_block`, :func:`near_zero_var`, :func:`explained_variance`, :func:`loadings_star_mixomics`.
+Plot data: :func:`correlation_circle` (``plotVar``), :func:`similarity_matrix` (``network``/``cim``), :func:`vip`.
+AnnData/MuData drivers live in :mod:`pyomics_bridge.tl` (``pca_mixomics``, ``spca``, ``pls``, ``spls``,
+``plsda``, ``splsda``, ``plsda_predict``, ``rcc``). Numerical conventions and agreement with mixOmics 6.35.2:
+``docs/multiomics.md``.
 """
 
-__all__: list[str] = []
+from ._engine import MODES, TwoBlockFit, explained_variance, loadings_star_mixomics, rotations, spls_engine
+from ._nipals import NipalsResult, impute_nipals, nipals
+from ._pca import PCA, SPCA
+from ._pls import PLS, SPLS
+from ._plsda import DISTANCES, PLSDA, SPLSDA, DAPrediction
+from ._preprocess import Scaling, apply_scaling, class_levels, dummy_matrix, near_zero_var, scale_block
+from ._rcc import RCC, cov_shrink
+from ._similarity import correlation_circle, na_cor, similarity_matrix, vip
+from ._sparse import check_keep, soft_threshold
+
+__all__ = [
+    "PCA",
+    "SPCA",
+    "PLS",
+    "SPLS",
+    "PLSDA",
+    "SPLSDA",
+    "RCC",
+    "DAPrediction",
+    "DISTANCES",
+    "MODES",
+    "NipalsResult",
+    "Scaling",
+    "TwoBlockFit",
+    "apply_scaling",
+    "check_keep",
+    "correlation_circle",
+    "na_cor",
+    "similarity_matrix",
+    "vip",
+    "class_levels",
+    "cov_shrink",
+    "dummy_matrix",
+    "explained_variance",
+    "impute_nipals",
+    "loadings_star_mixomics",
+    "near_zero_var",
+    "nipals",
+    "rotations",
+    "scale_block",
+    "soft_threshold",
+    "spls_engine",
+]

@@ -5,6 +5,18 @@ Each function validates its inputs, calls a kernel or estimator from a method-fa
 ``params`` and ``versions`` in ``.uns[key_added]``.
 """
 
+from ._multiomics import pca_mixomics, pls, plsda, plsda_predict, rcc, spca, spls, splsda
 from ._survival import kaplan_meier, logrank
 
-__all__ = ["kaplan_meier", "logrank"]
+__all__ = [
+    "kaplan_meier",
+    "logrank",
+    "pca_mixomics",
+    "pls",
+    "plsda",
+    "plsda_predict",
+    "rcc",
+    "spca",
+    "spls",
+    "splsda",
+]

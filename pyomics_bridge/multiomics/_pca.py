@@ -1,0 +1,261 @@
+"""PCA (SVD, or NIPALS when values are missing) and sparse PCA, as mixOmics' ``pca`` and ``spca``."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from .._conventions import ValidationError
+from ._engine import explained_variance, flip_to_convention
+from ._nipals import nipals
+from ._preprocess import apply_scaling, scale_block
+from ._similarity import na_cor
+from ._sparse import check_keep, soft_threshold
+from ._validate import as_block, check_n_components, check_positive
+
+__all__ = ["PCA", "SPCA"]
+
+
+class _ProjectionMixin:
+    """Shared helpers: fitted check and projection of new rows on the loadings."""
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "loadings_"):
+            raise ValidationError(f"this {type(self).__name__} is not fitted yet; call fit() first")
+
+    def _new_block(self, X) -> np.ndarray:
+        self._check_fitted()
+        arr, columns, _ = as_block(X, name="X", allow_nan=True, min_samples=1)
+        if arr.shape[1] != self.n_features_in_:
+            raise ValidationError(f"X has {arr.shape[1]} features, the model was fitted on {self.n_features_in_}")
+        if columns is not None and getattr(self, "feature_names_in_", None) is not None:
+            if set(columns) != set(self.feature_names_in_):
+                raise ValidationError("X columns differ from the features seen in fit")
+            order = {c: i for i, c in enumerate(columns)}
+            arr = arr[:, [order[c] for c in self.feature_names_in_]]
+        Xs = apply_scaling(arr, self.scaling_)
+        return np.where(np.isnan(Xs), 0.0, Xs)
+
+    def transform(self, X) -> np.ndarray:
+        """Project new samples: ``(X − mean)/scale`` (training statistics, NaN → 0) times the loadings.
+
+        Parameters
+        ----------
+        X
+            n_new × p matrix with the training features (a DataFrame is reordered by column name).
+
+        Returns
+        -------
+        n_new × n_components array of variates.
+        """
+        return self._new_block(X) @ self.loadings_["X"]
+
+
+class PCA(_ProjectionMixin, TransformerMixin, BaseEstimator):
+    """Principal component analysis with mixOmics' conventions (``mixOmics::pca``).
+
+    Without missing values: thin SVD of the centred (optionally scaled) matrix; loadings = V, variates = XV
+    (not normalised), ``sdev = d/√(n−1)``. With missing values: NIPALS (mixOmics' start and stopping rules,
+    ``tol`` and ``max_iter``), loadings = NIPALS loadings and variates = (X with NaN → 0) × loadings.
+
+    Parameters
+    ----------
+    n_components
+        Number of components (≤ min(n, p)).
+    center
+        Centre the columns (NA-removed means).
+    scale
+        Divide by the n−1 column sd (default False, as ``pca``; a zero-variance column is then an error).
+    max_iter, tol
+        NIPALS stopping rule (used only when values are missing).
+
+    Attributes
+    ----------
+    variates_, loadings_
+        ``{"X": array}``: n × H scores and p × H unit loadings; the largest |loading| of each component is
+        positive (R's signs are arbitrary).
+    sdev_
+        Standard deviations of the components.
+    explained_variance_
+        ``{"X": sdev² / var_tot}`` (mixOmics ``prop_expl_var``); ``cum_var_`` is its cumulative sum.
+    var_tot_
+        Total variance ``ΣX² / (n−1)`` of the pre-processed data (NA removed).
+    mean_, scale_
+        Column statistics (``None`` when not centred / not scaled); ``scaling_`` bundles them.
+    n_iter_
+        NIPALS iterations per component (empty list for the SVD path).
+    feature_correlations_
+        ``{"X": cor(X_j, t_h)}`` (pairwise-complete), the correlation-circle coordinates.
+    """
+
+    def __init__(
+        self,
+        n_components: int = 2,
+        *,
+        center: bool = True,
+        scale: bool = False,
+        max_iter: int = 500,
+        tol: float = 1e-9,
+    ) -> None:
+        self.n_components = n_components
+        self.center = center
+        self.scale = scale
+        self.max_iter = max_iter
+        self.tol = tol
+
+    def fit(self, X, y=None) -> PCA:
+        """Fit on an n × p matrix (NaN allowed: NIPALS path). Returns ``self``."""
+        arr, columns, _ = as_block(X, name="X", allow_nan=True)
+        n, p = arr.shape
+        H = check_n_components(self.n_components, min(n, p), what="min(n_samples, n_features) of X")
+        check_positive(self.max_iter, name="max_iter", integer=True)
+        check_positive(self.tol, name="tol")
+        Xs, scaling = scale_block(arr, center=bool(self.center), scale=bool(self.scale))
+        if self.scale and np.any(scaling.scale == 0):
+            bad = np.flatnonzero(scaling.scale == 0)[:5]
+            names = list(columns[bad]) if columns is not None else bad.tolist()
+            raise ValidationError(f"X has zero-variance column(s) {names}; cannot scale them (scale=True)")
+        missing = np.isnan(Xs)
+        Xz = np.where(missing, 0.0, Xs)
+        if missing.any():
+            res = nipals(Xs, H, max_iter=int(self.max_iter), tol=float(self.tol))
+            loadings = res.p
+            sdev = res.eig / np.sqrt(n - 1)
+            self.n_iter_ = res.n_iter
+        else:
+            _, d, Vt = np.linalg.svd(Xz, full_matrices=False)
+            loadings = Vt[:H].T.copy()
+            sdev = d[:H] / np.sqrt(n - 1)
+            self.n_iter_ = []
+        signs = np.array([flip_to_convention(loadings[:, h]) for h in range(H)])
+        loadings = loadings * signs
+        var_tot = float(np.sum(Xz * Xz)) / (n - 1)
+        self.n_features_in_ = p
+        self.feature_names_in_ = None if columns is None else np.asarray(columns, dtype=object)
+        self.scaling_ = scaling
+        self.mean_ = scaling.mean
+        self.scale_ = scaling.scale
+        self.loadings_ = {"X": loadings}
+        self.variates_ = {"X": Xz @ loadings}
+        self.sdev_ = sdev
+        self.var_tot_ = var_tot
+        self.explained_variance_ = {"X": sdev**2 / var_tot}
+        self.cum_var_ = np.cumsum(self.explained_variance_["X"])
+        self.feature_correlations_ = {"X": na_cor(arr, self.variates_["X"])}
+        self.n_components_ = H
+        return self
+
+
+class SPCA(_ProjectionMixin, TransformerMixin, BaseEstimator):
+    """Sparse PCA with count sparsity (``mixOmics::spca``; Shen & Huang's sparse rank-one SVD).
+
+    Per component h, starting from the leading singular pair of the deflated matrix, alternate
+    ``a = soft(Xᵀu, keepX[h])/‖·‖`` and ``u = X a`` until ``‖Δu‖² < tol`` or ``‖Δa‖² < tol`` (or ``max_iter``), then
+    deflate ``X ← X − u cᵀ`` with ``c = Xᵀu / uᵀu``. Missing values are set to 0 after scaling (as mixOmics).
+
+    Parameters
+    ----------
+    n_components
+        Number of components.
+    keepX
+        Non-zero loadings per component (list, or one integer for all; default all features).
+    center, scale
+        Pre-processing (default centre and scale with the n−1 sd, unlike :class:`PCA`).
+    max_iter, tol
+        Stopping rule.
+
+    Attributes
+    ----------
+    variates_, loadings_
+        ``{"X": array}``; loadings have ``keepX[h]`` non-zeros and unit norm; variates are ``u_h = X_h a_h`` on
+        the deflated matrix.
+    explained_variance_
+        ``{"X": ‖u_hᵀX‖²/(u_hᵀu_h)/‖X‖²}`` (mixOmics ``prop_expl_var``).
+    cum_var_
+        ``‖X P_h (P_hᵀP_h)⁻¹ P_hᵀ‖² / ‖X‖²`` for the first h loadings (mixOmics ``cum.var``).
+    keepX_, n_iter_, selected_features_
+        Per component: number kept, iterations, indices (or names) of the non-zero loadings.
+    feature_correlations_
+        ``{"X": cor(X_j, u_h)}``, the correlation-circle coordinates.
+    """
+
+    def __init__(
+        self,
+        n_components: int = 2,
+        *,
+        keepX: int | Sequence[int] | None = None,
+        center: bool = True,
+        scale: bool = True,
+        max_iter: int = 500,
+        tol: float = 1e-6,
+    ) -> None:
+        self.n_components = n_components
+        self.keepX = keepX
+        self.center = center
+        self.scale = scale
+        self.max_iter = max_iter
+        self.tol = tol
+
+    def fit(self, X, y=None) -> SPCA:
+        """Fit on an n × p matrix. Returns ``self``."""
+        arr, columns, _ = as_block(X, name="X", allow_nan=True)
+        n, p = arr.shape
+        H = check_n_components(self.n_components, min(n, p), what="min(n_samples, n_features) of X")
+        keep = check_keep(self.keepX, H, p, name="keepX")
+        max_iter = int(check_positive(self.max_iter, name="max_iter", integer=True))
+        tol = float(check_positive(self.tol, name="tol"))
+        Xs, scaling = scale_block(arr, center=bool(self.center), scale=bool(self.scale))
+        if self.scale and np.any(scaling.scale == 0):
+            warnings.warn("X has zero-variance column(s); they are set to 0", stacklevel=2)
+        X0 = np.where(np.isnan(Xs), 0.0, Xs)
+        R = X0.copy()
+        A, U = np.zeros((p, H)), np.zeros((n, H))
+        iters = []
+        for h in range(H):
+            Us, _, Vt = np.linalg.svd(R, full_matrices=False)
+            u, a = Us[:, 0], Vt[0]
+            it = 1
+            while True:
+                a_new = soft_threshold(R.T @ u, keep[h])
+                a_new = a_new / np.linalg.norm(a_new)
+                u_new = R @ a_new
+                du = float(np.sum((u_new - u) ** 2))
+                da = float(np.sum((a_new - a) ** 2))
+                a, u = a_new, u_new
+                if du < tol or da < tol or it >= max_iter:
+                    break
+                it += 1
+            s = flip_to_convention(a)
+            a, u = s * a, s * u
+            A[:, h], U[:, h] = a, u
+            iters.append(it)
+            uu = float(u @ u)
+            if uu > 0:
+                R = R - np.outer(u, R.T @ u / uu)
+        total = float(np.sum(X0 * X0))
+        cum = np.zeros(H)
+        for h in range(H):
+            P = A[:, : h + 1]
+            proj = X0 @ P @ np.linalg.pinv(P.T @ P) @ P.T
+            cum[h] = float(np.sum(proj * proj)) / total if total > 0 else 0.0
+        self.n_features_in_ = p
+        self.feature_names_in_ = None if columns is None else np.asarray(columns, dtype=object)
+        self.scaling_ = scaling
+        self.mean_ = scaling.mean
+        self.scale_ = scaling.scale
+        self.loadings_ = {"X": A}
+        self.variates_ = {"X": U}
+        self.explained_variance_ = {"X": explained_variance(X0, U)}
+        self.cum_var_ = cum
+        self.feature_correlations_ = {"X": na_cor(arr, U)}
+        self.keepX_ = keep
+        self.n_iter_ = iters
+        names = self.feature_names_in_
+        self.selected_features_ = [
+            (names[np.flatnonzero(A[:, h])] if names is not None else np.flatnonzero(A[:, h])) for h in range(H)
+        ]
+        self.n_components_ = H
+        return self
