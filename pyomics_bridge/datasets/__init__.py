@@ -29,6 +29,7 @@ from ._paths import (
     sha256_file,
 )
 from ._registry import DatasetInfo, get_info, list_datasets, load, register, register_synthetic
+from ._multiomics import synthetic_multiomics
 from ._synthetic import synthetic_survival
 
 koren_16s = _MIXOMICS_LOADERS["koren_16s"]
@@ -65,6 +66,15 @@ def _register_builtin() -> None:
         "ground-truth prognostic genes in .var['prognostic']",
         modalities=("expression",),
         function="pyomics_bridge.datasets.synthetic_survival",
+        overwrite=True,
+    )
+    register_synthetic(
+        "synthetic_multiomics",
+        synthetic_multiomics,
+        "Several omics blocks on the same samples driven by shared class-specific latent factors; "
+        "ground-truth informative features in .var['informative'] of each modality",
+        modalities=("mrna", "mirna", "protein"),
+        function="pyomics_bridge.datasets.synthetic_multiomics",
         overwrite=True,
     )
     for func_name, r_name in _MIXOMICS_FUNCTIONS.items():
@@ -115,6 +125,7 @@ __all__ = [
     "sha256_file",
     "srbct",
     "stemcells",
+    "synthetic_multiomics",
     "synthetic_survival",
     "vac18",
     "vac18_simulated",

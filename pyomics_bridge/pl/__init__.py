@@ -4,6 +4,7 @@ matplotlib is imported only when a plotting function is called (extra ``plot``).
 Every function takes the data object first, returns the :class:`matplotlib.axes.Axes`, and accepts ``ax=``.
 """
 
+from ._multiomics import correlation_circle, sample_plot, variable_correlations
 from ._survival import kaplan_meier
 
-__all__ = ["kaplan_meier"]
+__all__ = ["correlation_circle", "kaplan_meier", "sample_plot", "variable_correlations"]
