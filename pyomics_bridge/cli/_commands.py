@@ -14,6 +14,8 @@ METHODS: dict[str, tuple[str, str]] = {
     "logrank": ("pyomics_bridge.tl", "logrank"),
     "kaplan_meier": ("pyomics_bridge.tl", "kaplan_meier"),
     "scale": ("pyomics_bridge.pp", "scale"),
+    **{name: ("pyomics_bridge.tl", name)
+       for name in ("pca_mixomics", "spca", "pls", "spls", "plsda", "splsda", "rcc")},
 }
 
 
