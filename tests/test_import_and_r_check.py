@@ -14,6 +14,18 @@ def _run(code: str, env=None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
 
 
+def _hide(module: str) -> str:
+    """Code that makes ``module`` unimportable in a subprocess, as if it were not installed."""
+    return (
+        "import sys\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        f"        if name == {module!r} or name.startswith({module + '.'!r}):\n"
+        "            raise ImportError('hidden for this test')\n"
+        "sys.meta_path.insert(0, Block())\n"
+    )
+
+
 def test_import_is_light():
     out = _run("import sys, pyomics_bridge as pob; pob.tl; pob.pp; pob.datasets; pob.r; "
                "print([m for m in ('rpy2', 'torch', 'matplotlib') if m in sys.modules])")
@@ -23,12 +35,7 @@ def test_import_is_light():
 
 def test_missing_extra_names_it():
     code = (
-        "import sys\n"
-        "class Block:\n"
-        "    def find_spec(self, name, path=None, target=None):\n"
-        "        if name == 'matplotlib' or name.startswith('matplotlib.'):\n"
-        "            raise ImportError('blocked for test')\n"
-        "sys.meta_path.insert(0, Block())\n"
+        _hide("matplotlib") +
         "import pyomics_bridge as pob, anndata, numpy as np\n"
         "a = anndata.AnnData(np.zeros((4, 1)))\n"
         "a.obs['time'] = [1., 2., 3., 4.]; a.obs['event'] = [1, 0, 1, 1]\n"
@@ -50,12 +57,7 @@ def test_check_without_r():
     env = {k: v for k, v in os.environ.items() if k not in ("R_HOME", "PATH")}
     env["PATH"] = os.path.dirname(sys.executable)
     code = (
-        "import sys\n"
-        "class Block:\n"
-        "    def find_spec(self, name, path=None, target=None):\n"
-        "        if name == 'rpy2' or name.startswith('rpy2.'):\n"
-        "            raise ImportError('blocked')\n"
-        "sys.meta_path.insert(0, Block())\n" + _CHECK.replace("; ", "\n")
+        _hide("rpy2") + _CHECK.replace("; ", "\n")
     )
     out = _run(code, env=env)
     assert out.returncode == 0, out.stderr
@@ -69,12 +71,7 @@ def test_check_without_r():
 
 def test_r_backend_without_rpy2_gives_install_command():
     code = (
-        "import sys\n"
-        "class Block:\n"
-        "    def find_spec(self, name, path=None, target=None):\n"
-        "        if name == 'rpy2' or name.startswith('rpy2.'):\n"
-        "            raise ImportError('blocked')\n"
-        "sys.meta_path.insert(0, Block())\n"
+        _hide("rpy2") +
         "import pyomics_bridge as pob, anndata, numpy as np\n"
         "a = anndata.AnnData(np.zeros((4, 1)))\n"
         "a.obs['time'] = [1., 2., 3., 4.]; a.obs['event'] = [1, 0, 1, 1]; a.obs['g'] = ['a', 'b', 'a', 'b']\n"
