@@ -29,6 +29,7 @@ from ._paths import (
     sha256_file,
 )
 from ._registry import DatasetInfo, get_info, list_datasets, load, register, register_synthetic
+from ._ectopic import synthetic_ectopic  # registers "synthetic_ectopic"
 from ._multiomics import synthetic_multiomics
 from ._synthetic import synthetic_survival
 
@@ -95,17 +96,15 @@ def _register_builtin() -> None:
 _register_builtin()
 
 __all__ = [
-    "DATA_DIR_ENV",
-    "MIXOMICS_LICENSE",
-    "MIXOMICS_VERSION",
-    "ChecksumError",
-    "DatasetInfo",
-    "DatasetNotFoundError",
     "breast_tcga",
     "breast_tumors",
     "bundled_data_dir",
     "bundled_path",
+    "ChecksumError",
     "data_dir",
+    "DATA_DIR_ENV",
+    "DatasetInfo",
+    "DatasetNotFoundError",
     "demo_survival",
     "diverse_16s",
     "file_checksums",
@@ -117,7 +116,9 @@ __all__ = [
     "load",
     "mixomics",
     "mixomics_dir",
+    "MIXOMICS_LICENSE",
     "mixomics_names",
+    "MIXOMICS_VERSION",
     "multidrug",
     "nutrimouse",
     "register",
@@ -125,6 +126,7 @@ __all__ = [
     "sha256_file",
     "srbct",
     "stemcells",
+    "synthetic_ectopic",
     "synthetic_multiomics",
     "synthetic_survival",
     "vac18",

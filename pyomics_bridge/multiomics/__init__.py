@@ -17,13 +17,16 @@ AnnData/MuData drivers live in :mod:`pyomics_bridge.tl` (``pca_mixomics``, ``spc
 
 from ._engine import MODES, TwoBlockFit, explained_variance, loadings_star_mixomics, rotations, spls_engine
 from ._nipals import NipalsResult, impute_nipals, nipals
+from ._cv import fold_labels, stratified_folds
 from ._pca import PCA, SPCA
+from ._perf import BlockPerfResult, PerfResult, perf
 from ._pls import PLS, SPLS
 from ._plsda import DISTANCES, PLSDA, SPLSDA, DAPrediction
 from ._preprocess import Scaling, apply_scaling, class_levels, dummy_matrix, near_zero_var, scale_block
 from ._rcc import RCC, cov_shrink
 from ._similarity import correlation_circle, na_cor, similarity_matrix, vip
 from ._sparse import check_keep, soft_threshold
+from ._tune import TuneRCCResult, TuneResult, tune_block_splsda, tune_rcc, tune_splsda
 
 __all__ = [
     "PCA",
@@ -57,4 +60,14 @@ __all__ = [
     "scale_block",
     "soft_threshold",
     "spls_engine",
+    "fold_labels",
+    "stratified_folds",
+    "BlockPerfResult",
+    "PerfResult",
+    "perf",
+    "TuneRCCResult",
+    "TuneResult",
+    "tune_block_splsda",
+    "tune_rcc",
+    "tune_splsda",
 ]

@@ -5,6 +5,14 @@ Every function takes the data object first, returns the :class:`matplotlib.axes.
 """
 
 from ._multiomics import correlation_circle, sample_plot, variable_correlations
+from ._prognostic import forest, threshold_scan
 from ._survival import kaplan_meier
 
-__all__ = ["correlation_circle", "kaplan_meier", "sample_plot", "variable_correlations"]
+__all__ = [
+    "correlation_circle",
+    "forest",
+    "kaplan_meier",
+    "sample_plot",
+    "threshold_scan",
+    "variable_correlations",
+]

@@ -100,6 +100,17 @@ def variable_correlations(adata: AnnData, *, basis: str, loadings: str | None = 
 
     Features with an all-zero row in ``.varm[loadings]`` (unselected by a sparse method) are left out.
 
+    Parameters
+    ----------
+    adata
+        The object a ``pob.tl`` multi-omics function wrote into.
+    basis
+        ``.obsm`` key of the components.
+    loadings
+        ``.varm`` key of the loadings (optional).
+    layer
+        Correlate this layer instead of ``.X``.
+
     Returns
     -------
     DataFrame indexed by feature name, one column per component (``comp1``, ``comp2``, ...).

@@ -6,17 +6,31 @@ Each function validates its inputs, calls a kernel or estimator from a method-fa
 """
 
 from ._multiomics import pca_mixomics, pls, plsda, plsda_predict, rcc, spca, spls, splsda
+from ._prognostic import (
+    activation_reference,
+    activation_score,
+    prognostic_thresholds,
+    tissue_restricted_genes,
+    transfer_thresholds,
+    validate_panel,
+)
 from ._survival import kaplan_meier, logrank
 
 __all__ = [
+    "activation_reference",
+    "activation_score",
     "kaplan_meier",
     "logrank",
     "pca_mixomics",
     "pls",
     "plsda",
     "plsda_predict",
+    "prognostic_thresholds",
     "rcc",
     "spca",
     "spls",
     "splsda",
+    "tissue_restricted_genes",
+    "transfer_thresholds",
+    "validate_panel",
 ]

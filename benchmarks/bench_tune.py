@@ -1,0 +1,161 @@
+"""perf/tune: pyomics_bridge vs mixOmics 6.35.2 on the golden cases (breast.TCGA, nutrimouse).
+
+Each Python call runs the golden case's exact grid and, for M-fold cases, R's recorded folds (so the work is the
+same as R's: same folds, same number of refits), single-threaded BLAS, best of ``REPEATS`` runs, serial
+(``n_jobs=1``). The R reference is the seconds that ``make_fixtures.R`` recorded for the case in
+``../shared/reference/mixomics/index.json`` (R 4.2.2, reference BLAS, 2-core machine under load, ``SerialParam``);
+they are wall-clock seconds of a different machine, so the ratios are indicative. The headline is
+``tune.splsda`` on breast.TCGA mRNA (keepX 5/10/20/50, 2 components, 5 folds × 3 repeats).
+
+Writes ``benchmarks/results/tune.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from threadpoolctl import threadpool_limits
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+REF = Path(os.environ.get("POB_MIXOMICS_REF", SHARED / "reference" / "mixomics"))
+DATA = Path(os.environ["POB_DATA_DIR"]) / "mixomics" if "POB_DATA_DIR" in os.environ else SHARED / "datasets" / "mixomics"
+REPEATS = int(os.environ.get("POB_BENCH_REPEATS", "5"))
+
+
+def _csv(rel: str) -> pd.DataFrame:
+    f = pd.read_csv(DATA / rel, index_col=0, float_precision="round_trip", keep_default_na=False, na_values=["NA"])
+    f.index = f.index.astype(str)
+    return f
+
+
+def _case(case_id: str) -> dict:
+    return json.loads((REF / f"{case_id}.json").read_text())
+
+
+def _input(case: dict, name: str):
+    spec = case["inputs"][name]
+    frame = _csv(spec["file"])
+    if spec["rows"] != "all":
+        frame = frame.iloc[np.asarray(spec["rows"]["index_1based"]) - 1]
+    if spec["type"] == "class":
+        return pd.Series(pd.Categorical(frame[spec["column"]], categories=spec["levels"]), index=frame.index)
+    return frame
+
+
+def _folds(out: dict, key: str):
+    rec = out["folds"][key]
+    if key == "by_repeat":
+        return [[np.asarray(f) - 1 for f in rec[r]] for r in rec]
+    return {c: [[np.asarray(f) - 1 for f in rec[c][r]] for r in rec[c]] for c in rec}
+
+
+def _best(fn) -> tuple[float, object]:
+    times, res = [], None
+    for _ in range(REPEATS):
+        t0 = time.perf_counter()
+        res = fn()
+        times.append(time.perf_counter() - t0)
+    return min(times), res
+
+
+def main() -> dict:
+    from pyomics_bridge.multiomics._perf import perf
+    from pyomics_bridge.multiomics._plsda import SPLSDA
+    from pyomics_bridge.multiomics._tune import tune_rcc, tune_splsda
+
+    index = json.loads((REF / "index.json").read_text())["cases"]
+    rows = []
+
+    def record(case_id, what, seconds, agrees):
+        r_s = index[case_id]["seconds"]
+        rows.append({"case": case_id, "call": what, "python_s": round(seconds, 4), "r_s": r_s,
+                     "speedup": round(r_s / seconds, 1), "agrees_with_r": bool(agrees)})
+        print(f"{case_id:34s} python {seconds:8.3f} s   R {r_s:6.2f} s   ×{r_s / seconds:6.1f}   agrees: {agrees}")
+
+    # headline: tune.splsda M-fold with R's folds
+    c = _case("tune_splsda_tcga_mrna_mfold")
+    X, Y, p, out = _input(c, "X"), _input(c, "Y"), c["params"], c["outputs"]
+    folds = _folds(out, "by_comp_repeat")
+    t, res = _best(lambda: tune_splsda(X, Y, test_keepX=p["test.keepX"], n_components=p["ncomp"], folds=p["folds"],
+                                       nrepeat=p["nrepeat"], dist=p["dist"], measure=p["measure"],
+                                       fold_assignments=folds, n_jobs=1))
+    ok = res.choice_keepX == list(out["choice_keep_x"].values()) and np.allclose(
+        res.error_rate.to_numpy(), np.array(out["error_rate"]["data"]), atol=1e-12, rtol=0)
+    record(c["case_id"], "tune_splsda Mfold 5x3, keepX 5/10/20/50, 2 comps", t, ok)
+
+    c = _case("tune_splsda_tcga_mrna_loo")
+    p, out = c["params"], c["outputs"]
+    t, res = _best(lambda: tune_splsda(X, Y, test_keepX=p["test.keepX"], n_components=p["ncomp"], validation="loo",
+                                       dist=p["dist"], measure=p["measure"], n_jobs=1))
+    ok = res.choice_keepX == list(out["choice_keep_x"].values()) and np.allclose(
+        res.error_rate.to_numpy(), np.array(out["error_rate"]["data"]), atol=1e-12, rtol=0)
+    record(c["case_id"], "tune_splsda LOO (150 folds), keepX 5/10/20/50, 2 comps", t, ok)
+
+    c = _case("perf_splsda_tcga_mrna_loo")
+    out = c["outputs"]
+    t, res = _best(lambda: perf(SPLSDA(2, keepX=[25, 25]), X, Y, validation="loo", dist="all", n_jobs=1))
+    ok = np.allclose(res.error_rate["BER"].to_numpy(), np.array(out["error_rate"]["BER"]["data"]), atol=1e-12, rtol=0)
+    record(c["case_id"], "perf splsda LOO, 3 distances", t, ok)
+
+    c = _case("tune_rcc_nutrimouse_loo")
+    out = c["outputs"]
+    t, res = _best(lambda: tune_rcc(_input(c, "X"), _input(c, "Y"), grid1=c["params"]["grid1"],
+                                    grid2=c["params"]["grid2"], validation="loo", n_jobs=1))
+    record(c["case_id"], "tune_rcc LOO 5x5 grid", t,
+           res.opt_lambda1 == out["opt_lambda1"] and res.opt_lambda2 == out["opt_lambda2"])
+
+    try:
+        from pyomics_bridge.multiomics._block import BlockSPLSDA
+        from pyomics_bridge.multiomics._tune import tune_block_splsda
+    except ImportError:
+        print("DIABLO not available: block cases skipped")
+    else:
+        c = _case("perf_block_splsda_tcga_mfold")
+        p, out = c["params"], c["outputs"]
+        Xb = {b: _input(c, f"X${b}") for b in ("mirna", "mrna", "protein")}
+        d = p["model"]["design"]
+        design = pd.DataFrame(np.array(d["data"], float), index=d["rownames"], columns=d["colnames"])
+        model = BlockSPLSDA(2, keepX=p["model"]["keepX"], design=design)
+        t, res = _best(lambda: perf(model, Xb, _input(c, "Y"), fold_assignments=_folds(out, "by_repeat"), nrepeat=3,
+                                    n_jobs=1))
+        ok = np.allclose(res.weighted_vote["error_rate"]["max.dist"].to_numpy(),
+                         np.array(out["weighted_vote"]["error_rate"]["max.dist"]["data"]), atol=1e-12, rtol=0)
+        record(c["case_id"], "perf block.splsda Mfold 5x3, 3 distances", t, ok)
+
+        c = _case("tune_block_splsda_tcga_2x2x2")
+        p, out = c["params"], c["outputs"]
+        d = p["design"]
+        design = pd.DataFrame(np.array(d["data"], float), index=d["rownames"], columns=d["colnames"])
+        t, res = _best(lambda: tune_block_splsda(Xb, _input(c, "Y"), test_keepX=p["test.keepX"], n_components=2,
+                                                 design=design, folds=5, nrepeat=3,
+                                                 fold_assignments=_folds(out, "by_comp_repeat"), n_jobs=1))
+        ok = res.choice_keepX == {b: list(v) for b, v in out["choice_keep_x"].items()}
+        record(c["case_id"], "tune_block_splsda 2x2x2 grid, Mfold 5x3, 2 comps", t, ok)
+
+    result = {
+        "benchmark": "perf/tune vs mixOmics 6.35.2 (golden cases, R's recorded folds)",
+        "reference": "R seconds recorded by make_fixtures.R in shared/reference/mixomics/index.json "
+                     "(R 4.2.2, reference BLAS, SerialParam, 2-core machine under load; wall clock)",
+        "python": {"threads": "1 BLAS thread, n_jobs=1", "best_of": REPEATS, "machine": platform.platform(),
+                   "cpu_count": os.cpu_count()},
+        "headline": rows[0],
+        "goal": "tune 30x faster than mixOmics",
+        "goal_met": rows[0]["speedup"] >= 30,
+        "cases": rows,
+    }
+    out_dir = ROOT / "benchmarks" / "results"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "tune.json").write_text(json.dumps(result, indent=2) + "\n")
+    return result
+
+
+if __name__ == "__main__":
+    with threadpool_limits(limits=1, user_api="blas"):
+        main()

@@ -1,0 +1,148 @@
+"""AnnData drivers of the ectopic-activation prognostic pipeline on the seeded synthetic cohort."""
+
+from __future__ import annotations
+
+import copy as copymod
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pyomics_bridge._conventions import ValidationError
+from pyomics_bridge.datasets._ectopic import synthetic_ectopic
+from pyomics_bridge.tl import _prognostic as P
+
+
+@pytest.fixture(scope="module")
+def cohort():
+    a = synthetic_ectopic(n_tumours=400, n_normals=30, n_genes=120, n_restricted=40, random_state=0)
+    P.tissue_restricted_genes(a, atlas=a.uns["synthetic"]["atlas"], reference_tissues="colon")
+    return a
+
+
+def test_generator_seeded_and_truth(cohort):
+    b = synthetic_ectopic(n_tumours=400, n_normals=30, n_genes=120, n_restricted=40, random_state=0)
+    np.testing.assert_array_equal(b.X, cohort.X)
+    assert b.var["prognostic"].sum() == 8 and (b.var["prognostic"] <= b.var["restricted"]).all()
+    normal = b.obs["tissue_status"] == "normal"
+    assert b.X[normal.to_numpy()][:, b.var["restricted"].to_numpy()].max() <= 0.2
+    tum = b.obs.loc[~normal, "os_time"]
+    assert tum.duplicated().any()  # deliberate ties
+    assert 0.2 < b.obs.loc[~normal, "os_event"].mean() < 0.8
+
+
+def test_tissue_restricted_from_atlas_and_normals(cohort):
+    assert (cohort.var["tissue_restricted"] == cohort.var["restricted"]).all()
+    assert cohort.uns["tissue_restricted"]["n_restricted"] == 40
+    a = cohort.copy()
+    P.tissue_restricted_genes(a, key_added="silent")  # normals only
+    assert (a.var["silent"] == a.var["restricted"]).all()
+
+
+def test_activation_reference(cohort):
+    a = cohort.copy()
+    P.activation_reference(a, method="m2sd")
+    normal = (a.obs["tissue_status"] == "normal").to_numpy()
+    expected = np.maximum(a.X[normal].mean(0) + 2 * a.X[normal].std(0, ddof=1), 0.3)
+    np.testing.assert_allclose(a.var["activation_reference_threshold"], expected)
+    freq = a.var["activation_reference_frequency"]
+    np.testing.assert_allclose(freq, 100 * (a.X[~normal] > expected).mean(0))
+
+
+@pytest.mark.parametrize("mode", ["epimed", "calibrated"])
+def test_planted_genes_recovered(cohort, mode):
+    a = cohort.copy()
+    P.prognostic_thresholds(a, genes="tissue_restricted", mode=mode, cv=(5, 1), random_state=0)
+    val = a.var["prognostic_validated"]
+    truth = a.var["prognostic"]
+    assert (val & truth).sum() >= 5, a.var.loc[truth, ["prognostic_p", "prognostic_q_value"]]
+    assert (val & ~truth).sum() <= 2
+    # thresholds sit above the normal maximum (reference="max") and the noise level
+    sel = a.var["prognostic_eligible"]
+    normal = (a.obs["tissue_status"] == "normal").to_numpy()
+    assert (a.var.loc[sel, "prognostic_threshold"] >= a.X[normal][:, sel.to_numpy()].max(0)).all()
+    assert (a.var.loc[~a.var["tissue_restricted"], "prognostic_threshold"].isna()).all()
+    rec = a.uns["prognostic"]
+    assert rec["params"]["mode"] == mode and rec["params"]["random_state"] == 0
+    assert rec["params"]["truncate"] == 120.0 and rec["cv_splits"] == 5
+    assert set(rec["grid"]["gene"]) == set(a.var_names[a.var["tissue_restricted"]])
+
+
+def test_seed_reproducible(cohort):
+    a, b = cohort.copy(), cohort.copy()
+    kw = {"genes": "tissue_restricted", "mode": "epimed", "cv": (3, 2)}
+    P.prognostic_thresholds(a, random_state=4, **kw)
+    P.prognostic_thresholds(b, random_state=4, **kw)
+    cols = [c for c in a.var.columns if c.startswith("prognostic_")]
+    pd.testing.assert_frame_equal(a.var[cols], b.var[cols])
+
+
+def test_score_transfer_and_validation_cross_platform(cohort):
+    a = cohort.copy()
+    P.prognostic_thresholds(a, genes="tissue_restricted", random_state=0)
+    P.activation_score(a, time_key="os_time", event_key="os_event")
+    panel = list(a.uns["activation_score"]["panel"])
+    assert a.obs["n_activated"].max() <= len(panel)
+    assert list(a.obs["risk_group"].cat.categories) == ["P1", "P2", "P3"]
+    rec = a.uns["activation_score"]
+    assert rec["logrank"]["pvalue"] < 1e-6 and rec["cox"]["hr"] > 1 and rec["concordance"] > 0.6
+    # independent cohort, same genes, another platform (raw scale): transfer by percentile
+    b = synthetic_ectopic(n_tumours=300, n_normals=0, n_genes=120, n_restricted=40, random_state=1,
+                          gene_random_state=0)
+    raw = b.copy()
+    raw.X = np.exp2(raw.X) * 10
+    P.validate_panel(b, a)
+    P.validate_panel(raw, a)
+    np.testing.assert_array_equal(b.obs["validate_panel_n_activated"], raw.obs["validate_panel_n_activated"])
+    np.testing.assert_allclose(b.var["validate_panel_percentile"], raw.var["validate_panel_percentile"])
+    assert b.uns["validate_panel"]["logrank"]["pvalue"] < 1e-3
+    assert b.uns["validate_panel"]["hr_table"].shape[0] == len(panel) + 1
+    np.testing.assert_allclose(b.uns["validate_panel"]["logrank"]["statistic"],
+                               raw.uns["validate_panel"]["logrank"]["statistic"], rtol=1e-12)
+    P.transfer_thresholds(raw, a, key_added="tr")
+    sel = raw.var["tr_percentile"].notna()
+    assert sel.sum() == a.var["prognostic_percentile"].notna().sum()
+
+
+def test_bins_option_and_copy(cohort):
+    a = cohort.copy()
+    P.prognostic_thresholds(a, genes="tissue_restricted", cv=None)
+    out = P.activation_score(a, bins={"low": (0, 0), "high": (1, None)}, copy=True)
+    assert list(out.obs["risk_group"].cat.categories) == ["low", "high"]
+    assert "risk_group" not in a.obs and "activation_score" not in a.uns
+
+
+@pytest.mark.parametrize(("func", "kwargs", "match"), [
+    (P.prognostic_thresholds, {"time_key": "nope"}, r"adata.obs has no column 'nope'"),
+    (P.prognostic_thresholds, {"genes": "missing"}, "is not a column of adata.var"),
+    (P.prognostic_thresholds, {"mode": "x"}, "mode must be one of"),
+    (P.prognostic_thresholds, {"normal_key": "nokey"}, "adata.obs has no column 'nokey'"),
+    (P.activation_score, {"thresholds_key": "none"}, "has no column 'none_threshold'"),
+    (P.tissue_restricted_genes, {"atlas": pd.DataFrame({"x": [1.0]})}, "reference_tissues is required"),
+])
+def test_errors_named_object_intact(cohort, func, kwargs, match):
+    a = cohort.copy()
+    before = copymod.deepcopy(a)
+    with pytest.raises(ValidationError, match=match):
+        func(a, **kwargs)
+    assert a.uns.keys() == before.uns.keys()
+    pd.testing.assert_frame_equal(a.var, before.var)
+
+
+def test_missing_survival_in_tumours_named(cohort):
+    a = cohort.copy()
+    a.obs.loc["tumour3", "os_time"] = np.nan
+    with pytest.raises(ValidationError, match=r"os_time'\] has 1 missing"):
+        P.prognostic_thresholds(a)
+
+
+def test_h5ad_roundtrip(cohort, tmp_path):
+    import anndata as ad
+
+    a = cohort.copy()
+    P.prognostic_thresholds(a, genes="tissue_restricted", cv=None)
+    P.activation_score(a, time_key="os_time", event_key="os_event")
+    a.write_h5ad(tmp_path / "x.h5ad")
+    b = ad.read_h5ad(tmp_path / "x.h5ad")
+    assert b.uns["prognostic"]["params"]["mode"] == "calibrated"
+    np.testing.assert_array_equal(b.obs["n_activated"], a.obs["n_activated"])
