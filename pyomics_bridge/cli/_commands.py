@@ -15,7 +15,8 @@ METHODS: dict[str, tuple[str, str]] = {
     "kaplan_meier": ("pyomics_bridge.tl", "kaplan_meier"),
     "scale": ("pyomics_bridge.pp", "scale"),
     **{name: ("pyomics_bridge.tl", name)
-       for name in ("pca_mixomics", "spca", "pls", "spls", "plsda", "splsda", "rcc")},
+       for name in ("pca_mixomics", "spca", "pls", "spls", "plsda", "splsda", "rcc", "block_spls", "diablo",
+                    "prognostic_thresholds", "activation_score")},
 }
 
 

@@ -17,7 +17,11 @@ AnnData/MuData drivers live in :mod:`pyomics_bridge.tl` (``pca_mixomics``, ``spc
 
 from ._engine import MODES, TwoBlockFit, explained_variance, loadings_star_mixomics, rotations, spls_engine
 from ._nipals import NipalsResult, impute_nipals, nipals
+from ._block import BlockPLS, BlockPLSDA, BlockSPLS, BlockSPLSDA
+from ._block_predict import BlockPrediction
+from ._block_similarity import block_network, block_similarity, cim_diablo
 from ._cv import fold_labels, stratified_folds
+from ._design import design_matrix
 from ._pca import PCA, SPCA
 from ._perf import BlockPerfResult, PerfResult, perf
 from ._pls import PLS, SPLS
@@ -70,4 +74,13 @@ __all__ = [
     "tune_block_splsda",
     "tune_rcc",
     "tune_splsda",
+    "BlockPLS",
+    "BlockSPLS",
+    "BlockPLSDA",
+    "BlockSPLSDA",
+    "BlockPrediction",
+    "block_network",
+    "block_similarity",
+    "cim_diablo",
+    "design_matrix",
 ]

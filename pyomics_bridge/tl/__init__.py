@@ -5,6 +5,7 @@ Each function validates its inputs, calls a kernel or estimator from a method-fa
 ``params`` and ``versions`` in ``.uns[key_added]``.
 """
 
+from ._diablo import block_spls, diablo, diablo_predict
 from ._multiomics import pca_mixomics, pls, plsda, plsda_predict, rcc, spca, spls, splsda
 from ._prognostic import (
     activation_reference,
@@ -19,6 +20,9 @@ from ._survival import kaplan_meier, logrank
 __all__ = [
     "activation_reference",
     "activation_score",
+    "block_spls",
+    "diablo",
+    "diablo_predict",
     "kaplan_meier",
     "logrank",
     "pca_mixomics",

@@ -82,6 +82,12 @@ class Case:
         d[what] = max(d.get(what, 0.0), float(value))
 
 
+def record(case_id: str, what: str, value: float) -> None:
+    """Remember a measured relative difference under any report label (e.g. a variant of a golden case)."""
+    d = WORST.setdefault(case_id, {})
+    d[what] = max(d.get(what, 0.0), float(value))
+
+
 _CASE_CACHE: dict[str, Case] = {}
 
 
@@ -133,7 +139,7 @@ def mx() -> SimpleNamespace:
     """Helpers for the tests (conftest modules are not importable under ``--import-mode=importlib``)."""
     return SimpleNamespace(
         load_case=load_case, matrix=matrix, named=named, signs=signs, rel_diff=rel_diff, read_csv=read_csv,
-        data_dir=data_dir, ref_dir=ref_dir,
+        data_dir=data_dir, ref_dir=ref_dir, record=record,
     )
 
 
