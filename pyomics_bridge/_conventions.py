@@ -216,6 +216,7 @@ def write_results(
     key_added: str,
     params: Mapping[str, Any],
     obs: Mapping[str, Any] | None = None,
+    var: Mapping[str, Any] | None = None,
     obsm: Mapping[str, Any] | None = None,
     varm: Mapping[str, Any] | None = None,
     uns: Mapping[str, Any] | None = None,
@@ -228,7 +229,7 @@ def write_results(
     Nothing is written when any output has the wrong shape, so failures cannot half-modify the object.
     """
     n_obs, n_vars = target.n_obs, target.n_vars
-    for slot, items, n in (("obs", obs, n_obs), ("obsm", obsm, n_obs), ("varm", varm, n_vars)):
+    for slot, items, n in (("obs", obs, n_obs), ("var", var, n_vars), ("obsm", obsm, n_obs), ("varm", varm, n_vars)):
         for k, v in (items or {}).items():
             if len(v) != n:
                 raise ValidationError(f"internal: {slot}[{k!r}] has {len(v)} rows, expected {n}")
@@ -237,6 +238,8 @@ def write_results(
     record["versions"] = versions(backend=backend, r_packages=r_packages)
     for k, v in (obs or {}).items():
         target.obs[k] = v.values if isinstance(v, pd.Series) else v
+    for k, v in (var or {}).items():
+        target.var[k] = v.values if isinstance(v, pd.Series) else v
     for k, v in (obsm or {}).items():
         target.obsm[k] = v
     for k, v in (varm or {}).items():

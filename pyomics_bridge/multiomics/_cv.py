@@ -36,6 +36,7 @@ __all__ = [
     "check_validation",
     "FoldModelDA",
     "fit_fold_da",
+    "fit_folds_da",
     "classify",
     "code_labels",
     "predict_fold_da",
@@ -370,6 +371,148 @@ def fit_fold_da(
         )
     return FoldModelDA(kept=kept, x_scaling=sx, y_scaling=sy, Xz=Xz, Ys=Ys, dummy=dummy_train, W_fixed=Wf,
                        T_fixed=Tf, W_cand=Wc, T_cand=Tc, n_iter_fixed=it_fixed, n_iter_cand=itc)
+
+
+def _soft_rows(Z: np.ndarray, keeps: np.ndarray) -> np.ndarray:
+    """Row-wise soft threshold of a stack ``Z`` (a × p), ``keeps[i]`` of p kept in row i (as :func:`_soft_columns`)."""
+    a, p = Z.shape
+    todo = keeps < p
+    if not todo.any():
+        return Z.copy()
+    absZ = np.abs(Z)
+    srt = np.sort(absZ, axis=1)
+    rows = np.arange(a)
+    thr = srt[rows, np.where(todo, p - keeps, 0)]
+    selected = absZ >= thr[:, None]
+    lam = np.where(selected, -np.inf, absZ).max(axis=1)
+    allsel = ~np.isfinite(lam)
+    shrink = np.where(selected, np.sign(Z) * (absZ - np.where(allsel, 0.0, lam)[:, None]), 0.0)
+    keep_raw = ~todo | allsel
+    if keep_raw.any():
+        shrink[keep_raw] = Z[keep_raw]
+    return shrink
+
+
+def _batched_components(Ms: np.ndarray, keeps: np.ndarray, *, tol: float, max_iter: int):
+    """:func:`sparse_components` for complete data, every (fold, candidate) pair advancing together.
+
+    ``Ms`` is the stack (F × p × q) of the folds' cross-products ``XᵀY``; with complete data the sweep
+    ``a ∝ soft(Xᵀ(Y b))``, ``b ∝ Yᵀ(X a)`` is ``a ∝ soft(M b)``, ``b ∝ Mᵀ a`` (no keepY sparsity: DA). Every pair
+    stops by its own rule (``max(‖Δa‖², ‖Δb‖²) < tol`` or ``max_iter + 1`` sweeps). Returns loadings (F × p × m)
+    and sweeps (F × m).
+    """
+    F, p, q = Ms.shape
+    m = keeps.size
+    A0 = np.empty((F, p))
+    B0 = np.empty((F, q))
+    for f in range(F):
+        if not np.any(Ms[f]):
+            raise ValidationError("a CV fold cannot be fitted: the deflated X and Y blocks are uncorrelated (XᵀY = 0)")
+        a0, b0 = leading_singular_pair(Ms[f])
+        A0[f] = a0 / np.linalg.norm(a0)
+        B0[f] = b0 / np.linalg.norm(b0)
+    fi = np.repeat(np.arange(F), m)  # item → fold
+    ki = np.tile(keeps, F)  # item → keep
+    A = A0[fi]
+    B = B0[fi]
+    Ma = Ms[fi]
+    A_out = np.empty((F * m, p))
+    iters = np.zeros(F * m, dtype=np.intp)
+    active = np.arange(F * m)
+    it = 1
+    while True:
+        A_old, B_old = A, B
+        Z = np.matmul(Ma, B[:, :, None])[:, :, 0]
+        Z = _soft_rows(Z, ki)
+        A = Z / np.sqrt(np.sum(Z * Z, axis=1))[:, None]
+        Bn = np.matmul(A[:, None, :], Ma)[:, 0, :]
+        B = Bn / np.sqrt(np.sum(Bn * Bn, axis=1))[:, None]
+        change = np.maximum(np.sum((A - A_old) ** 2, axis=1), np.sum((B - B_old) ** 2, axis=1))
+        done = change < tol
+        if it > max_iter:
+            done[:] = True
+        if done.any():
+            idx = active[done]
+            A_out[idx] = A[done]
+            iters[idx] = it
+            keep = ~done
+            active = active[keep]
+            if active.size == 0:
+                break
+            A, B, Ma, ki = A[keep], B[keep], Ma[keep], ki[keep]
+        it += 1
+    return A_out.reshape(F, m, p).transpose(0, 2, 1), iters.reshape(F, m)
+
+
+def fit_folds_da(
+    X: np.ndarray,
+    dummy: np.ndarray,
+    trains: Sequence[np.ndarray],
+    fixed_keeps: Sequence[int],
+    cand_keeps: Sequence[int],
+    *,
+    scale: bool,
+    tol: float,
+    max_iter: int,
+    nzv: bool = False,
+) -> list[FoldModelDA]:
+    """:func:`fit_fold_da` for several training folds (boolean row masks ``trains``) at once.
+
+    Folds with complete data and no dropped column are fitted together (:func:`_batched_components`: one batched
+    product per sweep for all folds and candidates); the others (missing values, zero-variance or ``nzv``
+    columns) go through :func:`fit_fold_da`. Each fold's result does not depend on the other folds.
+    """
+    out: list[FoldModelDA | None] = [None] * len(trains)
+    prep = []
+    complete = not np.isnan(X).any()
+    for i, train in enumerate(trains):
+        Xtr, dtr = X[train], dummy[train]
+        if nzv or not complete or not np.all(np.ptp(Xtr, axis=0) > 0):
+            out[i] = fit_fold_da(Xtr, dtr, fixed_keeps, cand_keeps, scale=scale, tol=tol, max_iter=max_iter, nzv=nzv)
+            continue
+        Xs, sx = _scale_fast(Xtr, scale)
+        Ys, sy = _scale_fast(dtr, scale)
+        prep.append((i, dtr, Xs, sx, Ys, sy))
+    if not prep:
+        return out
+    p = X.shape[1]
+    F = len(prep)
+    Rxs = [Xs.copy() for _, _, Xs, _, _, _ in prep]
+    Rys = [Ys.copy() for _, _, _, _, Ys, _ in prep]
+    W_fixed = [[] for _ in range(F)]
+    T_fixed = [[] for _ in range(F)]
+    it_fixed = [[] for _ in range(F)]
+    stages = [[min(int(k), p)] for k in fixed_keeps]
+    if len(cand_keeps):
+        stages.append([min(int(k), p) for k in cand_keeps])
+    Wc = Tc = itc = None
+    for h, keeps in enumerate(stages):
+        Ms = np.stack([Rx.T @ Ry for Rx, Ry in zip(Rxs, Rys, strict=True)])
+        A, its = _batched_components(Ms, np.asarray(keeps, dtype=np.intp), tol=tol, max_iter=max_iter)
+        if h == len(fixed_keeps):  # the candidates
+            Wc = [A[f] for f in range(F)]
+            Tc = [Rxs[f] @ A[f] for f in range(F)]
+            itc = [its[f] for f in range(F)]
+            break
+        last = h == len(stages) - 1
+        for f in range(F):
+            a = A[f, :, 0]
+            t = Rxs[f] @ a
+            W_fixed[f].append(a)
+            T_fixed[f].append(t)
+            it_fixed[f].append(int(its[f, 0]))
+            if last:
+                continue
+            Rxs[f] -= np.outer(t, na_regression(Rxs[f], None, t))
+            Rys[f] -= np.outer(t, na_regression(Rys[f], None, t))
+    for f, (i, dtr, Xs, sx, Ys, sy) in enumerate(prep):
+        Wf = np.column_stack(W_fixed[f]) if W_fixed[f] else np.zeros((p, 0))
+        Tf = np.column_stack(T_fixed[f]) if T_fixed[f] else np.zeros((Xs.shape[0], 0))
+        out[i] = FoldModelDA(kept=np.ones(p, dtype=bool), x_scaling=sx, y_scaling=sy, Xz=Xs, Ys=Ys, dummy=dtr,
+                             W_fixed=Wf, T_fixed=Tf, W_cand=None if Wc is None else Wc[f],
+                             T_cand=None if Tc is None else Tc[f], n_iter_fixed=it_fixed[f],
+                             n_iter_cand=None if itc is None else itc[f])
+    return out
 
 
 def predict_fold_da(model: FoldModelDA, X_test: np.ndarray, comps: Sequence[int], dists: Sequence[str],

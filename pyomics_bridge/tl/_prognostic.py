@@ -79,19 +79,21 @@ def _gene_mask(adata: AnnData, genes, *, name: str = "adata") -> np.ndarray:
     return mask
 
 
-def _write_var(target: AnnData, prefix: str, table: pd.DataFrame, mask: np.ndarray | None = None) -> None:
-    """Write the columns of a per-gene table (rows = selected genes) into ``target.var`` with a prefix."""
-    mask = np.ones(target.n_vars, dtype=bool) if mask is None else mask
+def _var_columns(n_vars: int, prefix: str, table: pd.DataFrame, mask: np.ndarray | None = None) -> dict:
+    """``.var`` columns (prefixed) from a per-gene table whose rows are the selected genes; others NaN/False/""."""
+    mask = np.ones(n_vars, dtype=bool) if mask is None else mask
+    out = {}
     for col in table.columns:
         values = table[col].to_numpy()
         if values.dtype == bool:
-            full = np.zeros(target.n_vars, dtype=bool)
+            full = np.zeros(n_vars, dtype=bool)
         elif values.dtype.kind in "iuf":
-            full = np.full(target.n_vars, np.nan)
+            full = np.full(n_vars, np.nan)
         else:
-            full = np.full(target.n_vars, "", dtype=object)
+            full = np.full(n_vars, "", dtype=object)
         full[mask] = values
-        target.var[f"{prefix}_{col}" if col else prefix] = full
+        out[f"{prefix}_{col}" if col else prefix] = full
+    return out
 
 
 def _uns_frame(frame: pd.DataFrame) -> pd.DataFrame:
@@ -154,10 +156,10 @@ def activation_reference(
     freq = _thresholds.activation_frequency(X[tumour], thr)
     target = working_object(adata, copy=copy)
     write_results(target, key_added=key_added,
+                  var=_var_columns(target.n_vars, key_added, pd.DataFrame({"threshold": thr, "frequency": freq})),
                   params={"normal_key": normal_key, "normal_value": normal_value, "method": method, "k": k,
                           "percentile": percentile, "noise": noise, "layer": layer},
                   uns={"n_normals": int(normal.sum()), "n_tumours": int(tumour.sum())})
-    _write_var(target, key_added, pd.DataFrame({"threshold": thr, "frequency": freq}))
     return finish(target, copy=copy)
 
 
@@ -236,13 +238,13 @@ def tissue_restricted_genes(
     table.insert(0, "", restricted)
     target = working_object(adata, copy=copy)
     write_results(target, key_added=key_added,
+                  var=_var_columns(target.n_vars, key_added, table),
                   params={"target_tissues": list(np.atleast_1d(target_tissues)),
                           "reference_tissues": reference_tissues if reference_tissues is None else
                           list(np.atleast_1d(reference_tissues)), "atlas": atlas is not None,
                           "normal_key": normal_key, "normal_value": normal_value, "max_ref_expr": max_ref_expr,
                           "min_tissue_expr": min_tissue_expr, "min_snr": min_snr, "layer": layer},
                   uns={"n_restricted": int(restricted.sum()), "n_normals": int(normal.sum())})
-    _write_var(target, key_added, table)
     return finish(target, copy=copy)
 
 
@@ -342,8 +344,8 @@ def prognostic_thresholds(
            "n_normals": int(normal.sum()), "cv_splits": int(res.cv_splits)}
     if res.grid is not None:
         uns["grid"] = res.grid
-    write_results(target, key_added=key_added, params=params, uns=uns)
-    _write_var(target, key_added, res.table, mask)
+    write_results(target, key_added=key_added,
+                  var=_var_columns(target.n_vars, key_added, res.table, mask), params=params, uns=uns)
     return finish(target, copy=copy)
 
 
@@ -548,11 +550,11 @@ def transfer_thresholds(
     freq[sel] = _thresholds.activation_frequency(X[tumour][:, sel], thr[sel])
     target = working_object(adata, copy=copy)
     write_results(target, key_added=key_added,
+                  var=_var_columns(target.n_vars, key_added, pd.DataFrame(
+                      {"percentile": full.to_numpy(), "threshold": thr, "frequency": freq})),
                   params={"key": key, "normal_key": normal_key, "normal_value": normal_value, "layer": layer,
                           "method": "percentile"},
                   uns={"n_transferred": int(sel.sum()), "missing_genes": np.asarray(missing, dtype=str)})
-    _write_var(target, key_added, pd.DataFrame({"percentile": full.to_numpy(), "threshold": thr,
-                                                "frequency": freq}))
     return finish(target, copy=copy)
 
 
@@ -632,7 +634,7 @@ def validate_panel(
                           "normal_value": normal_value, "layer": layer},
                   obs={f"{key_added}_n_activated": tmp.obs[f"{key_added}_n_activated"].to_numpy(),
                        f"{key_added}_risk_group": tmp.obs[f"{key_added}_risk_group"].array},
+                  var={f"{key_added}_{c}": tmp.var[f"{key_added}_{c}"].to_numpy()
+                       for c in ("percentile", "threshold", "frequency")},
                   uns=rec)
-    for c in ("percentile", "threshold", "frequency"):
-        target.var[f"{key_added}_{c}"] = tmp.var[f"{key_added}_{c}"].to_numpy()
     return finish(target, copy=copy)
