@@ -9,6 +9,7 @@ p-values (``maxstat_cutpoint``), all validated against R's ``survival`` and ``ma
 from ._cox import ChiSquareTest, CoxConvergenceWarning, CoxPH, concordance_counts
 from ._cox_screen import cox_screen
 from ._cut_scan import CutGrid, cut_grid, logrank_cut_scan, permutation_max_z
+from ._discrimination import Concordance, TimeDependentAUC, censoring_survival, concordance_index, time_dependent_auc
 from ._ectopic import AdaptiveThreshold, ThresholdResult, adaptive_thresholds, transfer_by_percentile, truncate_survival
 from ._kaplan_meier import CONF_TYPES, kaplan_meier, median_survival
 from ._logrank import LogrankResult, logrank_test
@@ -56,4 +57,9 @@ __all__ = [
     "tissue_restriction",
     "transfer_by_percentile",
     "truncate_survival",
+    "Concordance",
+    "TimeDependentAUC",
+    "censoring_survival",
+    "concordance_index",
+    "time_dependent_auc",
 ]
