@@ -5,16 +5,42 @@ Every function takes the data object first, returns the :class:`matplotlib.axes.
 """
 
 from ._km_risk_table import kaplan_meier_risk_table, numbers_at_risk
+from ._mixomics_plots import (
+    cim,
+    cim_data,
+    consensus,
+    consensus_data,
+    diablo_network,
+    diablo_network_data,
+    loadings,
+    loadings_data,
+    perf_curve,
+    perf_curve_data,
+    tune_curve,
+    tune_curve_data,
+)
 from ._multiomics import correlation_circle, sample_plot, variable_correlations
 from ._prognostic import forest, threshold_scan
 from ._survival import kaplan_meier
 
 __all__ = [
+    "cim",
+    "cim_data",
+    "consensus",
+    "consensus_data",
     "correlation_circle",
+    "diablo_network",
+    "diablo_network_data",
     "forest",
     "kaplan_meier",
     "kaplan_meier_risk_table",
+    "loadings",
+    "loadings_data",
+    "perf_curve",
+    "perf_curve_data",
     "sample_plot",
     "threshold_scan",
+    "tune_curve",
+    "tune_curve_data",
     "variable_correlations",
 ]

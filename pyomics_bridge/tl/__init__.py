@@ -5,6 +5,7 @@ Each function validates its inputs, calls a kernel or estimator from a method-fa
 ``params`` and ``versions`` in ``.uns[key_added]``.
 """
 
+from ._clustering import consensus_clustering
 from ._cox import cox
 from ._diablo import block_spls, diablo, diablo_predict
 from ._multiomics import pca_mixomics, pls, plsda, plsda_predict, rcc, spca, spls, splsda
@@ -22,6 +23,7 @@ __all__ = [
     "activation_reference",
     "activation_score",
     "block_spls",
+    "consensus_clustering",
     "cox",
     "diablo",
     "diablo_predict",
