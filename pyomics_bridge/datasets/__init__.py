@@ -30,7 +30,10 @@ from ._paths import (
 )
 from ._registry import DatasetInfo, get_info, list_datasets, load, register, register_synthetic
 from ._ectopic import synthetic_ectopic  # registers "synthetic_ectopic"
+from ._gonet import synthetic_go_phenotype  # registers "synthetic_go_phenotype"
+from ._hic import synthetic_hic  # registers "synthetic_hic"
 from ._multiomics import synthetic_multiomics
+from ._regulatory import synthetic_tf_binding  # registers "synthetic_tf_binding"
 from ._synthetic import synthetic_survival
 
 koren_16s = _MIXOMICS_LOADERS["koren_16s"]
@@ -133,4 +136,7 @@ __all__ = [
     "vac18_simulated",
     "verify_mixomics",
     "yeast",
+    "synthetic_go_phenotype",
+    "synthetic_hic",
+    "synthetic_tf_binding",
 ]

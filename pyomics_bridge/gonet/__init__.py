@@ -1,7 +1,71 @@
 """Gene-Ontology-structured neural networks for phenotype prediction (PyTorch, extra ``torch``).
 
-Planned content (issue "Interpretable phenotype prediction"). torch is imported only inside the model modules.
-Nothing is implemented here yet.
+- GO offline: :func:`read_go_sqlite` / :func:`read_org_sqlite` (Debian ``r-bioc-go.db`` / ``r-bioc-org.hs.eg.db``),
+  :func:`read_obo` / :func:`read_gaf` (your own files), :class:`Ontology` (DAG, levels, propagation),
+  :func:`build_layers` → :class:`GOLayers`, :func:`load_bundled_layers` (human BP, levels 7 → 2, shipped),
+  :func:`harmonize_gene_ids` (symbols, Entrez, Ensembl with or without version);
+- models: :class:`GONetClassifier` (``mode="hard"`` sparse GO-masked, ``"soft"`` dense + penalty on non-GO
+  weights, ``"dense"`` MLP), with :meth:`~GONetClassifier.fine_tune` for transfer learning; scikit-learn
+  baselines :func:`logistic_baseline`, :func:`random_forest_baseline`;
+- explanations: :func:`term_relevance` (LRP-ε, gradient × activation), :func:`class_relevance`,
+  :func:`top_terms`, :func:`planted_recovery`;
+- simulation: :func:`simulate_go_phenotype` (planted GO terms on the real GO DAG).
+
+torch is imported only when a model is fitted or explained (``pyomics_bridge.gonet._layers``), never here.
+GO data: CC BY 4.0, Gene Ontology Consortium (see :data:`GO_ATTRIBUTION`).
 """
 
-__all__: list[str] = []
+from ._baselines import baseline_term_scores, logistic_baseline, random_forest_baseline
+from ._explain import (
+    class_relevance,
+    gene_relevance,
+    planted_recovery,
+    relevance_frame,
+    term_relevance,
+    term_table,
+    top_terms,
+)
+from ._models import GONetClassifier
+from ._ontology import (
+    BP_ROOT,
+    GO_ATTRIBUTION,
+    GOLayers,
+    Ontology,
+    build_layers,
+    harmonize_gene_ids,
+    layers_from_debian,
+    load_bundled_layers,
+    read_gaf,
+    read_go_sqlite,
+    read_obo,
+    read_org_sqlite,
+)
+from ._simulate import GOSimulation, simulate_go_phenotype
+
+__all__ = [
+    "BP_ROOT",
+    "GO_ATTRIBUTION",
+    "GOLayers",
+    "GONetClassifier",
+    "GOSimulation",
+    "Ontology",
+    "baseline_term_scores",
+    "build_layers",
+    "class_relevance",
+    "gene_relevance",
+    "harmonize_gene_ids",
+    "layers_from_debian",
+    "load_bundled_layers",
+    "logistic_baseline",
+    "planted_recovery",
+    "random_forest_baseline",
+    "read_gaf",
+    "read_go_sqlite",
+    "read_obo",
+    "read_org_sqlite",
+    "relevance_frame",
+    "simulate_go_phenotype",
+    "term_relevance",
+    "term_table",
+    "top_terms",
+]

@@ -10,6 +10,12 @@
   sparse-PLS iteration as :func:`~pyomics_bridge.multiomics.spls_engine` (start, Gauss–Seidel sweeps, stopping
   rule), but fits the components shared by all candidates once and all keepX candidates of the last component
   *together* (one matrix product per sweep for all candidates; each candidate stops by its own rule).
+* **Batched refits.** :func:`fit_folds_da` fits a group of folds (:func:`fold_groups`: up to 64 folds of one
+  repeat, fixed, so results never depend on ``n_jobs``) at once when X is complete: each fold's scaled and
+  deflated block is kept implicit (global centring + per-fold mean shift and sd from one product with the fold
+  masks + deflation terms), so a sweep of every (fold, candidate) pair is one batched product with the folds'
+  ``XᵀY`` (``a ∝ soft(M b)``, ``b ∝ Mᵀa``). Same model and stopping rule as the one-fold refit (to rounding);
+  folds with missing values or dropped columns use :func:`fit_fold_da`.
 """
 
 from __future__ import annotations
@@ -40,8 +46,13 @@ __all__ = [
     "classify",
     "code_labels",
     "predict_fold_da",
+    "predict_candidates_max",
+    "predict_group_max",
+    "predict_group_da",
     "sparse_components",
     "chunks",
+    "fold_groups",
+    "group_size",
     "n_chunks_for",
     "class_errors",
     "ttest_choice",
@@ -296,6 +307,8 @@ class FoldModelDA:
     T_cand: np.ndarray | None
     n_iter_fixed: list[int]
     n_iter_cand: np.ndarray | None
+    P_fixed: np.ndarray | None = None  # Xzᵀ T_fixed / Xzᵀ T_cand when precomputed (then Xz may be None)
+    P_cand: np.ndarray | None = None
 
     @property
     def n_candidates(self) -> int:
@@ -403,14 +416,17 @@ def _batched_components(Ms: np.ndarray, keeps: np.ndarray, *, tol: float, max_it
     """
     F, p, q = Ms.shape
     m = keeps.size
-    A0 = np.empty((F, p))
-    B0 = np.empty((F, q))
-    for f in range(F):
-        if not np.any(Ms[f]):
-            raise ValidationError("a CV fold cannot be fitted: the deflated X and Y blocks are uncorrelated (XᵀY = 0)")
-        a0, b0 = leading_singular_pair(Ms[f])
-        A0[f] = a0 / np.linalg.norm(a0)
-        B0[f] = b0 / np.linalg.norm(b0)
+    if not np.all(np.any(Ms, axis=(1, 2))):
+        raise ValidationError("a CV fold cannot be fitted: the deflated X and Y blocks are uncorrelated (XᵀY = 0)")
+    if min(p, q) > 1:  # one stacked SVD (the same LAPACK call per fold as leading_singular_pair)
+        U, _, Vt = np.linalg.svd(Ms, full_matrices=False)
+        A0, B0 = U[:, :, 0], Vt[:, 0, :]
+    else:
+        pairs = [leading_singular_pair(M) for M in Ms]
+        A0 = np.stack([a for a, _ in pairs])
+        B0 = np.stack([b for _, b in pairs])
+    A0 = A0 / np.sqrt(np.sum(A0 * A0, axis=1))[:, None]
+    B0 = B0 / np.sqrt(np.sum(B0 * B0, axis=1))[:, None]
     fi = np.repeat(np.arange(F), m)  # item → fold
     ki = np.tile(keeps, F)  # item → keep
     A = A0[fi]
@@ -444,6 +460,111 @@ def _batched_components(Ms: np.ndarray, keeps: np.ndarray, *, tol: float, max_it
     return A_out.reshape(F, m, p).transpose(0, 2, 1), iters.reshape(F, m)
 
 
+def _fit_folds_stacked(X, dummy, trains, fixed_keeps, cand_keeps, *, scale, tol, max_iter) -> list[FoldModelDA]:
+    """Complete data: every fold's scaled, deflated training block is kept *implicit*.
+
+    With ``Xc`` the globally centred X, fold f's block is ``X_f = (Xc_f − δ_f) / s_f`` (``δ_f`` its training mean
+    minus the global mean, ``s_f`` its training sd; one product with the fold masks gives all folds' statistics),
+    minus the deflation terms ``Σ_l t_l c_lᵀ``. So ``X_fᵀ V`` and ``X_f A`` for all folds are a single product
+    with ``Xc`` each, and no n × p block is formed per fold. Folds with a (near) constant training column go
+    through :func:`fit_fold_da` (mixOmics drops such columns).
+    """
+    n, p = X.shape
+    F = len(trains)
+    Mask = np.stack([np.asarray(t, dtype=bool) for t in trains])  # F × n
+    Wm = Mask.astype(np.float64)
+    nf = Wm.sum(axis=1)  # training sizes
+    mu = X.mean(axis=0)
+    Xc = X - mu
+    delta = (Wm @ Xc) / nf[:, None]  # F × p: training mean − global mean
+    if scale:
+        var = ((Wm @ (Xc * Xc)) - nf[:, None] * delta * delta) / (nf[:, None] - 1)
+        gvar = np.einsum("ij,ij->j", Xc, Xc) / (n - 1)
+        ok = np.all(var > 1e-10 * gvar, axis=1) & np.all(gvar > 0)
+        sd = np.sqrt(np.where(var > 0, var, 1.0))
+    else:
+        ptp_ok = np.ptp(X, axis=0) > 0
+        ok = np.array([ptp_ok.all() and np.all(np.ptp(X[t], axis=0) > 0) for t in Mask])
+        sd = np.ones((F, p))
+    out: list[FoldModelDA | None] = [None] * F
+    for f in np.flatnonzero(~ok):
+        t = Mask[f]
+        out[f] = fit_fold_da(X[t], dummy[t], fixed_keeps, cand_keeps, scale=scale, tol=tol, max_iter=max_iter)
+    idx = np.flatnonzero(ok)
+    if idx.size == 0:
+        return out
+    Mask, Wm, nf, delta, sd = Mask[idx], Wm[idx], nf[idx], delta[idx], sd[idx]
+    F = idx.size
+    K = dummy.shape[1]
+    Ry = np.zeros((F, n, K))
+    ys = []
+    for g in range(F):
+        Ys, sy = _scale_fast(dummy[Mask[g]], scale)
+        Ry[g, Mask[g]] = Ys
+        ys.append((Ys, sy))
+    inv = 1.0 / sd  # F × p
+    TC: list[tuple[np.ndarray, np.ndarray]] = []  # (t_l: F × n, c_l: F × p)
+
+    def xt(V, deflated=True):  # X_fᵀ V_f for V (F × n × k) zero on test rows → F × p × k
+        k = V.shape[2]
+        raw = (Xc.T @ V.transpose(1, 0, 2).reshape(n, F * k)).reshape(p, F, k).transpose(1, 0, 2)
+        res = (raw - delta[:, :, None] * V.sum(axis=1)[:, None, :]) * inv[:, :, None]
+        if deflated:
+            for t, c in TC:
+                res = res - c[:, :, None] * np.einsum("fn,fnk->fk", t, V)[:, None, :]
+        return res
+
+    def xa(A):  # X_f A_f for A (F × p × k) → F × n × k, zero on test rows
+        k = A.shape[2]
+        As = A * inv[:, :, None]
+        raw = (Xc @ As.transpose(1, 0, 2).reshape(p, F * k)).reshape(n, F, k).transpose(1, 0, 2)
+        res = raw - np.einsum("fp,fpk->fk", delta, As)[:, None, :]
+        for t, c in TC:
+            res = res - t[:, :, None] * np.einsum("fp,fpk->fk", c, A)[:, None, :]
+        return res * Mask[:, :, None]
+
+    stages = [[min(int(k), p)] for k in fixed_keeps]
+    if len(cand_keeps):
+        stages.append([min(int(k), p) for k in cand_keeps])
+    W_fixed, T_fixed, it_fixed = [], [], []
+    Wc = Tc = itc = None
+    for h, keeps in enumerate(stages):
+        Ms = xt(Ry)
+        A, its = _batched_components(Ms, np.asarray(keeps, dtype=np.intp), tol=tol, max_iter=max_iter)
+        T = xa(A)
+        if h == len(fixed_keeps):
+            Wc, Tc, itc = A, T, its
+            break
+        W_fixed.append(A[:, :, 0])
+        T_fixed.append(T[:, :, 0])
+        it_fixed.append(its[:, 0])
+        if h == len(stages) - 1:
+            break
+        t = T[:, :, 0]
+        tt = np.einsum("fn,fn->f", t, t)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            c = np.where(tt[:, None] > 0, xt(t[:, :, None])[:, :, 0] / tt[:, None], 0.0)
+            d = np.where(tt[:, None] > 0, np.einsum("fn,fnk->fk", t, Ry) / tt[:, None], 0.0)
+        TC.append((t, c))
+        Ry = Ry - t[:, :, None] * d[:, None, :]
+    Wf = np.stack(W_fixed, axis=2) if W_fixed else np.zeros((F, p, 0))
+    Tf = np.stack(T_fixed, axis=2) if T_fixed else np.zeros((F, n, 0))
+    TC.clear()
+    Pf = xt(Tf, deflated=False) if Tf.shape[2] else np.zeros((F, p, 0))
+    Pc = xt(Tc, deflated=False) if Tc is not None else None
+    kept = np.ones(p, dtype=bool)
+    for g, f in enumerate(idx):
+        tr = Mask[g]
+        Ys, sy = ys[g]
+        sx = Scaling(mu + delta[g], sd[g] if scale else None)
+        out[f] = FoldModelDA(kept=kept, x_scaling=sx, y_scaling=sy, Xz=None, Ys=Ys, dummy=dummy[tr], W_fixed=Wf[g],
+                             T_fixed=Tf[g][tr], W_cand=None if Wc is None else Wc[g],
+                             T_cand=None if Tc is None else Tc[g][tr],
+                             n_iter_fixed=[int(x[g]) for x in it_fixed], n_iter_cand=None if itc is None else itc[g],
+                             P_fixed=Pf[g], P_cand=None if Pc is None else Pc[g])
+    return out
+
+
 def fit_folds_da(
     X: np.ndarray,
     dummy: np.ndarray,
@@ -465,6 +586,9 @@ def fit_folds_da(
     out: list[FoldModelDA | None] = [None] * len(trains)
     prep = []
     complete = not np.isnan(X).any()
+    if complete and not nzv:
+        return _fit_folds_stacked(X, dummy, trains, fixed_keeps, cand_keeps, scale=scale, tol=tol,
+                                  max_iter=max_iter)
     for i, train in enumerate(trains):
         Xtr, dtr = X[train], dummy[train]
         if nzv or not complete or not np.all(np.ptp(Xtr, axis=0) > 0):
@@ -477,8 +601,9 @@ def fit_folds_da(
         return out
     p = X.shape[1]
     F = len(prep)
-    Rxs = [Xs.copy() for _, _, Xs, _, _, _ in prep]
+    # X is deflated implicitly: X_h = Xs − Σ_{l<h} t_l c_lᵀ (no n × p copy per fold); Y (n × K) explicitly
     Rys = [Ys.copy() for _, _, _, _, Ys, _ in prep]
+    TC = [[] for _ in range(F)]  # (t_l, c_l) per fold
     W_fixed = [[] for _ in range(F)]
     T_fixed = [[] for _ in range(F)]
     it_fixed = [[] for _ in range(F)]
@@ -486,24 +611,39 @@ def fit_folds_da(
     if len(cand_keeps):
         stages.append([min(int(k), p) for k in cand_keeps])
     Wc = Tc = itc = None
+
+    def xt_v(f, v):  # X_hᵀ v
+        out = prep[f][2].T @ v
+        for t, c in TC[f]:
+            out = out - np.outer(c, t @ v) if v.ndim == 2 else out - c * (t @ v)
+        return out
+
+    def x_a(f, a):  # X_h a
+        out = prep[f][2] @ a
+        for t, c in TC[f]:
+            out = out - np.outer(t, c @ a) if a.ndim == 2 else out - t * (c @ a)
+        return out
+
     for h, keeps in enumerate(stages):
-        Ms = np.stack([Rx.T @ Ry for Rx, Ry in zip(Rxs, Rys, strict=True)])
+        Ms = np.stack([xt_v(f, Rys[f]) for f in range(F)])
         A, its = _batched_components(Ms, np.asarray(keeps, dtype=np.intp), tol=tol, max_iter=max_iter)
         if h == len(fixed_keeps):  # the candidates
             Wc = [A[f] for f in range(F)]
-            Tc = [Rxs[f] @ A[f] for f in range(F)]
+            Tc = [x_a(f, A[f]) for f in range(F)]
             itc = [its[f] for f in range(F)]
             break
         last = h == len(stages) - 1
         for f in range(F):
             a = A[f, :, 0]
-            t = Rxs[f] @ a
+            t = x_a(f, a)
             W_fixed[f].append(a)
             T_fixed[f].append(t)
             it_fixed[f].append(int(its[f, 0]))
             if last:
                 continue
-            Rxs[f] -= np.outer(t, na_regression(Rxs[f], None, t))
+            tt = float(t @ t)
+            c = xt_v(f, t) / tt if tt > 0 else np.zeros(p)
+            TC[f].append((t, c))
             Rys[f] -= np.outer(t, na_regression(Rys[f], None, t))
     for f, (i, dtr, Xs, sx, Ys, sy) in enumerate(prep):
         Wf = np.column_stack(W_fixed[f]) if W_fixed[f] else np.zeros((p, 0))
@@ -529,9 +669,11 @@ def predict_fold_da(model: FoldModelDA, X_test: np.ndarray, comps: Sequence[int]
     sy = model.y_scaling
     cands = range(model.n_candidates) if candidates is None else candidates
     # shared pieces: projections of the fixed components, then all candidates' last column in one product
-    P_fixed, C_fixed = model.Xz.T @ model.T_fixed, model.Ys.T @ model.T_fixed
+    P_fixed = model.Xz.T @ model.T_fixed if model.P_fixed is None else model.P_fixed
+    C_fixed = model.Ys.T @ model.T_fixed
     if model.T_cand is not None:
-        P_c, C_c = model.Xz.T @ model.T_cand, model.Ys.T @ model.T_cand
+        P_c = model.Xz.T @ model.T_cand if model.P_cand is None else model.P_cand
+        C_c = model.Ys.T @ model.T_cand
     need_var = any(d != "max.dist" for d in dists)
     counts = model.dummy.sum(axis=0)
     present = counts > 0
@@ -581,6 +723,153 @@ def predict_fold_da(model: FoldModelDA, X_test: np.ndarray, comps: Sequence[int]
         Yhats.append(Yj)
         codes.append(cj)
     return Yhats, codes
+
+
+def predict_candidates_max(model: FoldModelDA, X_test: np.ndarray, h: int) -> np.ndarray:
+    """max.dist class codes (candidates × n_test; −1 = tie) of every candidate of a fold model with ``h``
+    components: :func:`predict_fold_da` for one distance and one number of components, all candidates in
+    batched products."""
+    Xt = X_test if model.kept.all() else X_test[:, model.kept]
+    Xs = apply_scaling(Xt, model.x_scaling)
+    if np.isnan(Xs).any():
+        Xs = np.where(np.isnan(Xs), 0.0, Xs)
+    sy = model.y_scaling
+    m = model.n_candidates
+    hf = model.W_fixed.shape[1]
+    if model.T_cand is None or h <= hf:
+        W = np.broadcast_to(model.W_fixed[:, :h], (m,) + model.W_fixed[:, :h].shape)
+        T = np.broadcast_to(model.T_fixed[:, :h], (m,) + model.T_fixed[:, :h].shape)
+    else:
+        W = np.concatenate([np.broadcast_to(model.W_fixed, (m,) + model.W_fixed.shape),
+                            model.W_cand.T[:, :, None]], axis=2)
+        T = np.concatenate([np.broadcast_to(model.T_fixed, (m,) + model.T_fixed.shape),
+                            model.T_cand.T[:, :, None]], axis=2)
+    if model.P_fixed is not None:
+        if model.T_cand is None or h <= hf:
+            P = np.broadcast_to(model.P_fixed[:, :h], W.shape)
+        else:
+            P = np.concatenate([np.broadcast_to(model.P_fixed, (m,) + model.P_fixed.shape),
+                                model.P_cand.T[:, :, None]], axis=2)
+    else:
+        P = np.matmul(model.Xz.T, T)  # m × p × h
+    C = np.matmul(model.Ys.T, T)  # m × K × h
+    PW = np.matmul(P.transpose(0, 2, 1), W)
+    coef = np.matmul(W, np.linalg.solve(PW, C.transpose(0, 2, 1)))  # m × p × K
+    Yh = np.matmul(Xs, coef)
+    if sy.scale is not None:
+        Yh = Yh * sy.scale
+    Yh = Yh + sy.mean
+    nt, K = Yh.shape[1], Yh.shape[2]
+    return classify(Yh.reshape(m * nt, K), largest=True)[0].reshape(m, nt)
+
+
+def predict_group_max(models: Sequence[FoldModelDA], X_tests: Sequence[np.ndarray], h: int) -> list[np.ndarray]:
+    """:func:`predict_candidates_max` for a group of fold models (all from the batched refit, each with one
+    candidate component after its fixed chain, ``h`` = fixed + 1), the small solves of all folds and candidates
+    stacked. Falls back to :func:`predict_candidates_max` per fold otherwise."""
+    ok = all(md.P_fixed is not None and md.T_cand is not None and md.W_fixed.shape[1] == h - 1
+             and md.kept.all() for md in models)
+    if not ok or not models:
+        return [predict_candidates_max(md, Xt, h) for md, Xt in zip(models, X_tests, strict=True)]
+    F, m = len(models), models[0].n_candidates
+    p, K = models[0].W_fixed.shape[0], models[0].Ys.shape[1]
+    W = np.empty((F, m, p, h))
+    P = np.empty((F, m, p, h))
+    C = np.empty((F, m, K, h))
+    for f, md in enumerate(models):
+        W[f, :, :, : h - 1] = md.W_fixed
+        W[f, :, :, h - 1] = md.W_cand.T
+        P[f, :, :, : h - 1] = md.P_fixed
+        P[f, :, :, h - 1] = md.P_cand.T
+        C[f, :, :, : h - 1] = md.Ys.T @ md.T_fixed
+        C[f, :, :, h - 1] = (md.Ys.T @ md.T_cand).T
+    PW = np.matmul(P.transpose(0, 1, 3, 2), W)
+    coef = np.matmul(W, np.linalg.solve(PW, C.transpose(0, 1, 3, 2)))  # F × m × p × K
+    out = []
+    for f, (md, Xt) in enumerate(zip(models, X_tests, strict=True)):
+        Xs = apply_scaling(Xt, md.x_scaling)
+        Yh = np.matmul(Xs, coef[f])  # m × nt × K
+        sy = md.y_scaling
+        if sy.scale is not None:
+            Yh = Yh * sy.scale
+        Yh = Yh + sy.mean
+        nt = Yh.shape[1]
+        out.append(classify(Yh.reshape(m * nt, K), largest=True)[0].reshape(m, nt))
+    return out
+
+
+def predict_group_da(models: Sequence[FoldModelDA], X_tests: Sequence[np.ndarray], comps: Sequence[int],
+                     dists: Sequence[str], mahalanobis: str = "mixomics"):
+    """:func:`predict_fold_da` for a group of single-model folds (``W_cand`` None) from the batched refit: the
+    small per-fold solves are stacked and the held-out rows of all folds are classified together. Returns a list
+    ``(Yhat, codes)`` per fold, each as ``predict_fold_da(...)[0][0], [1][0]``. Falls back to
+    :func:`predict_fold_da` per fold when a fold lacks a class or a model is not from the batched refit."""
+    ok = bool(models) and all(md.P_fixed is not None and md.W_cand is None and md.kept.all()
+                              and np.all(md.dummy.sum(axis=0) > 0) for md in models)
+    if not ok:
+        res = [predict_fold_da(md, Xt, comps, dists, mahalanobis) for md, Xt in zip(models, X_tests, strict=True)]
+        return [(Y[0], c[0]) for Y, c in res]
+    F = len(models)
+    W = np.stack([md.W_fixed for md in models])  # F × p × H
+    P = np.stack([md.P_fixed for md in models])
+    C = np.stack([md.Ys.T @ md.T_fixed for md in models])  # F × K × H
+    tt = np.stack([np.sum(md.T_fixed * md.T_fixed, axis=0) for md in models])  # F × H
+    counts = [md.dummy.sum(axis=0) for md in models]
+    Xs = [apply_scaling(Xt, md.x_scaling) for md, Xt in zip(models, X_tests, strict=True)]
+    nts = [x.shape[0] for x in Xs]
+    starts = np.concatenate([[0], np.cumsum(nts)])
+    fr = np.repeat(np.arange(F), nts)  # held-out row → fold
+    need_var = any(d != "max.dist" for d in dists)
+    Yhats = [{} for _ in range(F)]
+    codes = [{d: {} for d in dists} for _ in range(F)]
+
+    def split(codes_all, ties_all, f):
+        lo, hi = starts[f], starts[f + 1]
+        return codes_all[lo:hi], {int(i - lo): t for i, t in ties_all.items() if lo <= i < hi}
+
+    for h in comps:
+        Wh, Ph, Ch = W[:, :, :h], P[:, :, :h], C[:, :, :h]
+        PW = np.matmul(Ph.transpose(0, 2, 1), Wh)
+        coef = np.matmul(Wh, np.linalg.solve(PW, Ch.transpose(0, 2, 1)))  # F × p × K
+        Yrows = []
+        for f, md in enumerate(models):
+            Yh = Xs[f] @ coef[f]
+            sy = md.y_scaling
+            if sy.scale is not None:
+                Yh = Yh * sy.scale
+            Yh = Yh + sy.mean
+            Yhats[f][h] = Yh
+            Yrows.append(Yh)
+        if need_var:
+            diag = np.zeros((F, h, h))
+            idx = np.arange(h)
+            diag[:, idx, idx] = tt[:, :h]
+            Vc = np.matmul(Wh, np.linalg.solve(PW, diag))  # F × p × h
+            var = np.concatenate([Xs[f] @ Vc[f] for f in range(F)])  # R × h
+            with np.errstate(invalid="ignore", divide="ignore"):
+                G = np.stack([(md.dummy.T @ md.T_fixed[:, :h]) / counts[f][:, None] for f, md in enumerate(models)])
+            D = var[:, None, :] - G[fr]  # R × K × h
+        for d in dists:
+            if d == "max.dist":
+                c_all, t_all = classify(np.concatenate(Yrows), largest=True)
+            else:
+                if d == "centroids.dist":
+                    dist = (D**2).sum(axis=2)
+                else:
+                    S = np.stack([(r := md.T_fixed[:, :h] - md.dummy @ G[f]).T @ r / md.T_fixed.shape[0]
+                                  for f, md in enumerate(models)])
+                    Sinv = np.linalg.inv(S)
+                    if h == 1:
+                        dist = D[:, :, 0] ** 2 * Sinv[fr, 0, 0][:, None]
+                    elif mahalanobis == "textbook":
+                        dist = np.einsum("nkh,nhg,nkg->nk", D, Sinv[fr], D)
+                    else:
+                        Mk = np.einsum("nkh,nhg,nlg->nkl", D, Sinv[fr], D)
+                        dist = (Mk**2).sum(axis=2)
+                c_all, t_all = classify(dist, largest=False)
+            for f in range(F):
+                codes[f][d][h] = split(c_all, t_all, f)
+    return list(zip(Yhats, codes, strict=True))
 
 
 def classify(scores: np.ndarray, *, largest: bool) -> tuple[np.ndarray, dict[int, tuple[int, ...]]]:
@@ -694,6 +983,23 @@ def chunks(items: list, n_chunks: int) -> list[list]:
     """Split ``items`` into at most ``n_chunks`` contiguous, non-empty pieces (order kept)."""
     n_chunks = max(1, min(n_chunks, len(items)))
     return [[items[i] for i in c] for c in np.array_split(np.arange(len(items)), n_chunks) if len(c)]
+
+
+def group_size(n: int, p: int, q: int, m: int, budget: int = 64 * 2**20) -> int:
+    """Folds per :func:`fold_groups` group: as many as keep the batched arrays (≈ folds × max(m p q, n p)
+    doubles) within ``budget`` bytes, between 1 and 256. Depends on the data shape only, never on ``n_jobs``."""
+    per_fold = 8 * max(m * p * q, n * max(m, q), p * max(m, q))
+    return int(min(256, max(1, budget // per_fold)))
+
+
+def fold_groups(fold_list: Sequence[np.ndarray], size: int = 64) -> list[list[tuple[int, int]]]:
+    """(repeat, fold) items cut into groups of at most ``size`` folds of one repeat, fitted together by
+    :func:`fit_folds_da`. The groups never depend on ``n_jobs`` (so neither do the results, to the last bit)."""
+    out = []
+    for r, lab in enumerate(fold_list):
+        nf = int(lab.max()) + 1
+        out.extend([(r, f) for f in range(g, min(g + size, nf))] for g in range(0, nf, size))
+    return out
 
 
 def n_chunks_for(n_jobs) -> int:

@@ -28,9 +28,11 @@ from ._cv import (
     code_labels,
     draw_folds,
     first_min,
-    fit_fold_da,
+    fit_folds_da,
+    fold_groups,
+    group_size,
     n_chunks_for,
-    predict_fold_da,
+    predict_group_da,
     ttest_choice,
 )
 from ._plsda import DISTANCES, PLSDA, SPLSDA
@@ -152,17 +154,15 @@ def _perf_da_task(task):
     X, dummy = ctx["X"], ctx["dummy"]
     H = len(ctx["keepX"])
     out = []
-    for r, f in items:
-        lab = ctx["folds"][r]
-        test = lab == f
-        train = ~test
-        model = fit_fold_da(X[train], dummy[train], ctx["keepX"], [], scale=ctx["scale"], tol=ctx["tol"],
-                            max_iter=ctx["max_iter"], nzv=ctx["nzv"])
-        Yh, codes = predict_fold_da(model, X[test], range(1, H + 1), ctx["dists"], ctx["mahalanobis"])
+    tests = [ctx["folds"][r] == f for r, f in items]
+    models = fit_folds_da(X, dummy, [~t for t in tests], ctx["keepX"], [], scale=ctx["scale"], tol=ctx["tol"],
+                          max_iter=ctx["max_iter"], nzv=ctx["nzv"])
+    preds = predict_group_da(models, [X[t] for t in tests], range(1, H + 1), ctx["dists"], ctx["mahalanobis"])
+    for (r, _f), test, model, (Yh, codes) in zip(items, tests, models, preds, strict=True):
         kept_idx = np.flatnonzero(model.kept)
         W = model.W(0)
         selected = [kept_idx[np.flatnonzero(W[:, h])] for h in range(H)]
-        out.append((r, np.flatnonzero(test), Yh[0], codes[0], selected, model.n_iter(0)))
+        out.append((r, np.flatnonzero(test), Yh, codes, selected, model.n_iter(0)))
     return out
 
 
@@ -245,7 +245,7 @@ def perf(
            "max_iter": max_iter, "nzv": bool(model.near_zero_var), "dists": dists, "mahalanobis": model.mahalanobis,
            "folds": fold_list}
     items = [(r, f) for r in range(nrepeat) for f in range(int(fold_list[r].max()) + 1)]
-    tasks = [(ctx, c) for c in chunks(items, n_chunks_for(n_jobs))]
+    tasks = [(ctx, g) for g in fold_groups(fold_list, group_size(n, p, K, 1))]
     results = [x for chunk in parallel_map(_perf_da_task, tasks, n_jobs=n_jobs, progress=progress,
                                            desc="perf folds") for x in chunk]
 

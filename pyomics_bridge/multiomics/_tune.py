@@ -30,9 +30,13 @@ from ._cv import (
     class_errors,
     draw_folds,
     first_min,
-    fit_fold_da,
+    fit_folds_da,
+    fold_groups,
+    group_size,
     n_chunks_for,
+    predict_candidates_max,
     predict_fold_da,
+    predict_group_max,
     ttest_choice,
 )
 from ._perf import MEASURES, _check_common, _da_inputs
@@ -135,14 +139,18 @@ def _tune_da_task(task):
     X, dummy = ctx["X"], ctx["dummy"]
     c = ctx["comp"]
     out = []
-    for r, f in items:
-        lab = ctx["folds"][r]
-        test = lab == f
-        train = ~test
-        model = fit_fold_da(X[train], dummy[train], ctx["fixed"], ctx["grid"], scale=ctx["scale"], tol=ctx["tol"],
-                            max_iter=ctx["max_iter"], nzv=ctx["nzv"])
-        _, cd = predict_fold_da(model, X[test], [c], [ctx["dist"]], ctx["mahalanobis"])
-        codes = np.stack([cd[j][ctx["dist"]][c][0] for j in range(len(ctx["grid"]))])
+    tests = [ctx["folds"][r] == f for r, f in items]
+    models = fit_folds_da(X, dummy, [~t for t in tests], ctx["fixed"], ctx["grid"], scale=ctx["scale"],
+                          tol=ctx["tol"], max_iter=ctx["max_iter"], nzv=ctx["nzv"])
+    if ctx["dist"] == "max.dist" and c == len(ctx["fixed"]) + 1:
+        all_codes = predict_group_max(models, [X[t] for t in tests], c)
+        return [(r, np.flatnonzero(t), cd) for (r, _f), t, cd in zip(items, tests, all_codes, strict=True)]
+    for (r, _f), test, model in zip(items, tests, models, strict=True):
+        if ctx["dist"] == "max.dist":
+            codes = predict_candidates_max(model, X[test], c)
+        else:
+            _, cd = predict_fold_da(model, X[test], [c], [ctx["dist"]], ctx["mahalanobis"])
+            codes = np.stack([cd[j][ctx["dist"]][c][0] for j in range(len(ctx["grid"]))])
         out.append((r, np.flatnonzero(test), codes))
     return out
 
@@ -241,8 +249,7 @@ def tune_splsda(
         ctx = {"X": X_arr, "dummy": dummy, "fixed": chosen[: c - 1], "grid": grid, "comp": c, "dist": dist,
                "scale": bool(scale), "tol": tol, "max_iter": max_iter, "nzv": bool(near_zero_var),
                "mahalanobis": mahalanobis, "folds": fold_list}
-        items = [(r, f) for r in range(nrepeat) for f in range(int(fold_list[r].max()) + 1)]
-        tasks = [(ctx, ch) for ch in chunks(items, n_chunks_for(n_jobs))]
+        tasks = [(ctx, g) for g in fold_groups(fold_list, group_size(n, p, K, len(grid)))]
         results = [x for chunk in parallel_map(_tune_da_task, tasks, n_jobs=n_jobs, progress=progress,
                                                desc=f"tune comp {c}") for x in chunk]
         pred = np.zeros((nrepeat, len(grid), n), dtype=np.intp)
@@ -342,6 +349,40 @@ def _first_pair(Lx: np.ndarray, Ly: np.ndarray, Cxy: np.ndarray) -> tuple[np.nda
     return np.linalg.solve(Lx.T, u), np.linalg.solve(Ly.T, v)
 
 
+def _rcc_fold_scores(Lxs, Lys, Cxy, Xte, Yte):
+    """Held-out X/Y scores (|grid1| × |grid2| × n_test) of every penalty pair of one fold, as :func:`_first_pair`
+    per pair but with triangular solves, ``R_x⁻ᵀ C_xy`` shared by a row of the grid and one batched SVD."""
+    from scipy.linalg.lapack import dtrtrs
+
+    def solve_triangular(L, B, lower=True, trans="N", check_finite=False):  # LAPACK directly: less overhead
+        x, info = dtrtrs(L, B, lower=1, trans=1 if trans == "T" else 0)
+        if info != 0:
+            raise np.linalg.LinAlgError(f"singular triangular factor (dtrtrs info={info})")
+        return x
+
+    p, q = Cxy.shape
+    n1, n2 = len(Lxs), len(Lys)
+    Gt = np.concatenate([solve_triangular(Lx, Cxy, lower=True, check_finite=False).T for Lx in Lxs], axis=1)
+    Ms = np.empty((n1, n2, p, q))
+    for j, Ly in enumerate(Lys):  # all λ1 at once: q × (n1·p) right-hand sides
+        Ms[:, j] = solve_triangular(Ly, Gt, lower=True, check_finite=False).T.reshape(n1, p, q)
+    if p < q:
+        U2, _, Vt2 = np.linalg.svd(Ms.transpose(0, 1, 3, 2), full_matrices=False)
+        us, vs = Vt2[:, :, 0, :], U2[:, :, :, 0]
+    else:
+        U, _, Vt = np.linalg.svd(Ms, full_matrices=False)
+        us, vs = U[:, :, :, 0], Vt[:, :, 0, :]
+    xs = np.empty((n1, n2, Xte.shape[0]))
+    ys = np.empty((n1, n2, Yte.shape[0]))
+    for i, Lx in enumerate(Lxs):
+        a = solve_triangular(Lx, us[i].T, lower=True, trans="T", check_finite=False)  # p × n2
+        xs[i] = (Xte @ a).T
+    for j, Ly in enumerate(Lys):
+        b = solve_triangular(Ly, vs[:, j].T, lower=True, trans="T", check_finite=False)  # q × n1
+        ys[:, j] = (Yte @ b).T
+    return xs, ys
+
+
 def _tune_rcc_task(task):
     ctx, items = task
     X, Y = ctx["X"], ctx["Y"]
@@ -355,19 +396,20 @@ def _tune_rcc_task(task):
         Cxx, Cyy, Cxy = _pairwise_cov(Xtr, Xtr), _pairwise_cov(Ytr, Ytr), _pairwise_cov(Xtr, Ytr)
         Xte = np.nan_to_num(X[test], nan=0.0)
         Yte = np.nan_to_num(Y[test], nan=0.0)
-        Lys = []
-        for l2 in g2:
-            Lys.append(_chol(Cyy, l2, "lambda2"))
-        xs = np.zeros((len(g1), len(g2), int(test.sum())))
-        ys = np.zeros_like(xs)
-        for i, l1 in enumerate(g1):
-            Lx = _chol(Cxx, l1, "lambda1")
-            for j, Ly in enumerate(Lys):
-                a, b = _first_pair(Lx, Ly, Cxy)
-                xs[i, j] = Xte @ a
-                ys[i, j] = Yte @ b
+        Lxs = _chols(Cxx, g1, "lambda1")
+        Lys = _chols(Cyy, g2, "lambda2")
+        xs, ys = _rcc_fold_scores(Lxs, Lys, Cxy, Xte, Yte)
         out.append((r, np.flatnonzero(test), xs, ys))
     return out
+
+
+def _chols(C: np.ndarray, lams: np.ndarray, name: str) -> list[np.ndarray]:
+    """Cholesky factors of ``C + λI`` for every λ (one stacked call; on failure :func:`_chol` names the λ)."""
+    try:
+        L = np.linalg.cholesky(C[None] + np.asarray(lams, dtype=float)[:, None, None] * np.eye(C.shape[0]))
+    except np.linalg.LinAlgError:
+        return [_chol(C, lam, name) for lam in lams]
+    return list(L)
 
 
 def _chol(C: np.ndarray, lam: float, name: str) -> np.ndarray:

@@ -4,6 +4,8 @@ matplotlib is imported only when a plotting function is called (extra ``plot``).
 Every function takes the data object first, returns the :class:`matplotlib.axes.Axes`, and accepts ``ax=``.
 """
 
+from ._gonet import gonet_terms
+from ._hic import contact_map, distance_decay, structure_3d
 from ._km_risk_table import kaplan_meier_risk_table, numbers_at_risk
 from ._mixomics_plots import (
     cim,
@@ -21,6 +23,7 @@ from ._mixomics_plots import (
 )
 from ._multiomics import correlation_circle, sample_plot, variable_correlations
 from ._prognostic import forest, threshold_scan
+from ._regulatory import tfscope_cofactors, tfscope_core, tfscope_environment, tfscope_roc
 from ._survival import kaplan_meier
 
 __all__ = [
@@ -28,10 +31,13 @@ __all__ = [
     "cim_data",
     "consensus",
     "consensus_data",
+    "contact_map",
     "correlation_circle",
     "diablo_network",
     "diablo_network_data",
+    "distance_decay",
     "forest",
+    "gonet_terms",
     "kaplan_meier",
     "kaplan_meier_risk_table",
     "loadings",
@@ -39,6 +45,11 @@ __all__ = [
     "perf_curve",
     "perf_curve_data",
     "sample_plot",
+    "structure_3d",
+    "tfscope_cofactors",
+    "tfscope_core",
+    "tfscope_environment",
+    "tfscope_roc",
     "threshold_scan",
     "tune_curve",
     "tune_curve_data",

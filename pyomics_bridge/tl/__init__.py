@@ -8,6 +8,8 @@ Each function validates its inputs, calls a kernel or estimator from a method-fa
 from ._clustering import consensus_clustering
 from ._cox import cox
 from ._diablo import block_spls, diablo, diablo_predict
+from ._gonet import gonet
+from ._hic import consensus_structure, ice, infer_structure
 from ._multiomics import pca_mixomics, pls, plsda, plsda_predict, rcc, spca, spls, splsda
 from ._prognostic import (
     activation_reference,
@@ -17,6 +19,7 @@ from ._prognostic import (
     transfer_thresholds,
     validate_panel,
 )
+from ._regulatory import tfscope
 from ._survival import kaplan_meier, logrank
 
 __all__ = [
@@ -24,9 +27,13 @@ __all__ = [
     "activation_score",
     "block_spls",
     "consensus_clustering",
+    "consensus_structure",
     "cox",
     "diablo",
     "diablo_predict",
+    "gonet",
+    "ice",
+    "infer_structure",
     "kaplan_meier",
     "logrank",
     "pca_mixomics",
@@ -38,6 +45,7 @@ __all__ = [
     "spca",
     "spls",
     "splsda",
+    "tfscope",
     "tissue_restricted_genes",
     "transfer_thresholds",
     "validate_panel",

@@ -54,7 +54,7 @@ def register(name: str, title: str, *, requires: tuple[str, ...] = ()):
 
 def _load_builtin() -> None:
     # Importing the modules registers their workflows.
-    from . import _diablo, _multiomics, _prognostic, _survival  # noqa: F401
+    from . import _diablo, _gonet, _hic, _multiomics, _prognostic, _regulatory, _survival  # noqa: F401
 
 
 def available_workflows() -> dict[str, Workflow]:

@@ -1,0 +1,349 @@
+"""scikit-learn-style estimators for GO-structured networks. torch is imported only inside ``fit``/``predict``."""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import time
+
+import numpy as np
+
+from .._conventions import ValidationError
+from ._ontology import GOLayers
+
+MODES = ("hard", "soft", "dense")
+
+
+def _torch():
+    from .._optional import import_optional
+
+    return import_optional("torch", purpose="GO-structured neural networks (pyomics_bridge.gonet)")
+
+
+def _seed_ints(random_state, n: int = 4) -> list[int]:
+    from .._parallel import root_seed_sequence
+
+    ss = root_seed_sequence(random_state)
+    return [int(v) for v in ss.generate_state(n, dtype=np.uint32)]
+
+
+@contextlib.contextmanager
+def _threads(n):
+    if n is None:
+        yield
+        return
+    torch = _torch()
+    old = torch.get_num_threads()
+    torch.set_num_threads(int(n))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old)
+
+
+class GONetClassifier:
+    """GO-structured phenotype classifier: genes → deepest GO level terms → ... → top level → classes.
+
+    Parameters
+    ----------
+    go_layers
+        The architecture (:class:`GOLayers`); ``X``'s columns are ``go_layers.genes`` in that order.
+    mode
+        ``"hard"``: sparse GO-masked layers, one parameter per GO edge (no dense genes × terms matrix);
+        ``"soft"``: dense layers of the same widths with a penalty ``alpha`` on non-GO weights (Deep GONet);
+        ``"dense"``: plain MLP of the same widths (no GO; terms are explained post hoc through their genes).
+    activation
+        ``"tanh"`` (default; recommended with a hard mask) or ``"relu"``.
+    aux_heads
+        One classification head per GO level; the output is the mean of the heads' logits and every head also
+        gets its own loss (weight ``aux_weight``): deep supervision, needed for deep hard-masked nets.
+    aux_weight
+        Weight of the per-head losses.
+    dropout
+        Drop rate after every hidden layer.
+    alpha, penalty
+        Soft mode only: ``alpha`` × Σ over non-GO weights of |w| (``"l1"``) or w² (``"l2"``).
+    lr, batch_size, max_epochs, weight_decay
+        Adam settings.
+    patience, validation_fraction
+        Early stopping on the loss of a stratified validation split (``validation_fraction=0``: no split,
+        train ``max_epochs``); the best epoch's weights are restored.
+    class_weight
+        ``"balanced"`` or ``None``.
+    device
+        ``"auto"`` (CUDA when available, else CPU), ``"cpu"`` or ``"cuda"``.
+    n_threads
+        torch CPU threads during fit/predict (``None``: torch's default). On a busy machine 1 is often fastest.
+    random_state
+        Seed for the split, the initialisation, dropout and batch order (``int``, ``SeedSequence``,
+        ``Generator`` or ``None``); with the same seed on CPU the fit is bit-identical.
+
+    Attributes
+    ----------
+    classes_, module_ (the torch module, on CPU), history_ (per-epoch losses), best_epoch_, n_epochs_,
+    fit_seconds_, device_
+    """
+
+    def __init__(self, go_layers: GOLayers | None = None, *, mode: str = "hard", activation: str = "tanh",
+                 aux_heads: bool = True, aux_weight: float = 0.5, dropout: float = 0.3, alpha: float = 1e-4,
+                 penalty: str = "l1", lr: float = 1e-3, batch_size: int = 128, max_epochs: int = 40,
+                 weight_decay: float = 0.0, patience: int = 5, validation_fraction: float = 0.15,
+                 class_weight: str | None = "balanced", device: str = "auto", n_threads: int | None = None,
+                 random_state=None, verbose: bool = False):
+        self.go_layers = go_layers
+        self.mode = mode
+        self.activation = activation
+        self.aux_heads = aux_heads
+        self.aux_weight = aux_weight
+        self.dropout = dropout
+        self.alpha = alpha
+        self.penalty = penalty
+        self.lr = lr
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.weight_decay = weight_decay
+        self.patience = patience
+        self.validation_fraction = validation_fraction
+        self.class_weight = class_weight
+        self.device = device
+        self.n_threads = n_threads
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ sklearn plumbing
+    def get_params(self, deep: bool = True) -> dict:
+        import inspect
+
+        names = [p for p in inspect.signature(type(self).__init__).parameters if p != "self"]
+        return {n: getattr(self, n) for n in names}
+
+    def set_params(self, **params):
+        for k, v in params.items():
+            setattr(self, k, v)
+        return self
+
+    def _validate(self):
+        if not isinstance(self.go_layers, GOLayers):
+            raise ValidationError("go_layers must be a GOLayers (e.g. pob.gonet.load_bundled_layers())")
+        if self.mode not in MODES:
+            raise ValidationError(f"mode must be one of {list(MODES)}, got {self.mode!r}")
+        if self.activation not in ("tanh", "relu"):
+            raise ValidationError(f"activation must be 'tanh' or 'relu', got {self.activation!r}")
+        if self.penalty not in ("l1", "l2"):
+            raise ValidationError(f"penalty must be 'l1' or 'l2', got {self.penalty!r}")
+        if not 0 <= self.dropout < 1:
+            raise ValidationError(f"dropout must be in [0, 1), got {self.dropout}")
+        if not 0 <= self.validation_fraction < 1:
+            raise ValidationError(f"validation_fraction must be in [0, 1), got {self.validation_fraction}")
+
+    def _check_X(self, X) -> np.ndarray:
+        X = np.asarray(X, dtype=np.float32)
+        n_genes = len(self.go_layers.genes)
+        if X.ndim != 2 or X.shape[1] != n_genes:
+            raise ValidationError(f"X must have shape (n_samples, {n_genes}) (columns = go_layers.genes), got {X.shape}")
+        if not np.isfinite(X).all():
+            raise ValidationError("X has non-finite values")
+        return X
+
+    def _device(self):
+        torch = _torch()
+        if self.device == "auto":
+            return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        return torch.device(self.device)
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, X, y):
+        """Train on ``X`` (samples × ``go_layers.genes``) and labels ``y``; returns ``self``."""
+        self._validate()
+        X = self._check_X(X)
+        y = np.asarray(y)
+        if len(y) != len(X):
+            raise ValidationError(f"X and y are not aligned (lengths {len(X)} and {len(y)})")
+        self.classes_, y_idx = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValidationError("y needs at least 2 classes")
+        from ._layers import GONetModule
+
+        torch = _torch()
+        seeds = _seed_ints(self.random_state)
+        self.device_ = str(self._device())
+        with torch.random.fork_rng(devices=[]), _threads(self.n_threads):
+            torch.manual_seed(seeds[0])
+            L = self.go_layers
+            module = GONetModule(L.sizes, L.edges, len(self.classes_), mode=self.mode, activation=self.activation,
+                                 dropout=self.dropout, aux_heads=self.aux_heads)
+            self._train(module, X, y_idx, seeds, lr=self.lr, max_epochs=self.max_epochs)
+        return self
+
+    def _class_weights(self, y_idx, n_classes):
+        torch = _torch()
+        if self.class_weight is None:
+            return None
+        if self.class_weight != "balanced":
+            raise ValidationError(f"class_weight must be 'balanced' or None, got {self.class_weight!r}")
+        counts = np.bincount(y_idx, minlength=n_classes).astype(float)
+        w = len(y_idx) / (n_classes * np.maximum(counts, 1))
+        return torch.as_tensor(w, dtype=torch.float32)
+
+    def _train(self, module, X, y_idx, seeds, *, lr, max_epochs, params=None):
+        torch = _torch()
+        F = torch.nn.functional
+        dev = torch.device(self.device_)
+        start = time.perf_counter()
+        n_classes = len(self.classes_)
+        idx = np.arange(len(X))
+        val_idx = np.array([], dtype=int)
+        if self.validation_fraction > 0 and self.patience is not None:
+            from sklearn.model_selection import train_test_split
+
+            counts = np.bincount(y_idx)
+            strat = y_idx if counts.min() >= 2 else None
+            idx, val_idx = train_test_split(idx, test_size=self.validation_fraction, stratify=strat,
+                                            random_state=seeds[1] % (2**31))
+        module = module.to(dev)
+        Xt = torch.as_tensor(X, device=dev)
+        yt = torch.as_tensor(y_idx, dtype=torch.long, device=dev)
+        cw = self._class_weights(y_idx[idx], n_classes)
+        cw = None if cw is None else cw.to(dev)
+        opt = torch.optim.Adam(params if params is not None else module.parameters(), lr=lr,
+                               weight_decay=self.weight_decay)
+        gen = torch.Generator().manual_seed(seeds[2])
+        tr = torch.as_tensor(idx)
+        penalise = self.mode == "soft" and self.alpha > 0
+
+        def loss_fn(xb, yb, train):
+            out, heads, _ = module(xb, return_all=True)
+            loss = F.cross_entropy(out, yb, weight=cw)
+            if module.aux_heads and self.aux_weight > 0:
+                loss = loss + self.aux_weight * sum(F.cross_entropy(h, yb, weight=cw) for h in heads) / len(heads)
+            if train and penalise:
+                loss = loss + self.alpha * module.penalty(self.penalty)
+            return loss
+
+        history, best, best_state, bad = [], np.inf, None, 0
+        best_epoch = max_epochs
+        for epoch in range(max_epochs):
+            module.train()
+            perm = tr[torch.randperm(len(tr), generator=gen)]
+            total = 0.0
+            for b in range(0, len(perm), self.batch_size):
+                bi = perm[b:b + self.batch_size].to(dev)
+                opt.zero_grad()
+                loss = loss_fn(Xt[bi], yt[bi], True)
+                loss.backward()
+                opt.step()
+                total += float(loss.detach()) * len(bi)
+            row = {"epoch": epoch + 1, "train_loss": total / len(perm)}
+            if len(val_idx):
+                module.eval()
+                with torch.no_grad():
+                    vi = torch.as_tensor(val_idx, device=dev)
+                    vloss = float(loss_fn(Xt[vi], yt[vi], False))
+                    vacc = float((module(Xt[vi]).argmax(1) == yt[vi]).float().mean())
+                row.update(val_loss=vloss, val_accuracy=vacc)
+                if vloss < best - 1e-6:
+                    best, bad, best_epoch = vloss, 0, epoch + 1
+                    best_state = copy.deepcopy(module.state_dict())
+                else:
+                    bad += 1
+            history.append(row)
+            if self.verbose:
+                print(row)
+            if len(val_idx) and bad >= self.patience:
+                break
+        if best_state is not None:
+            module.load_state_dict(best_state)
+        module.eval()
+        self.module_ = module.cpu()
+        self.history_ = history
+        self.best_epoch_ = best_epoch
+        self.n_epochs_ = len(history)
+        self.fit_seconds_ = time.perf_counter() - start
+
+    # ------------------------------------------------------------------ transfer learning
+    def fine_tune(self, X, y, *, lr: float = 1e-4, max_epochs: int | None = None, freeze_go: bool = False,
+                  new_head: bool | None = None, random_state=None):
+        """Continue training a fitted model on a (small) target set: all layers at ``lr`` (default), or only
+        the heads with ``freeze_go=True``. A new head is created when the target classes differ (``new_head``
+        forces it). Returns ``self``."""
+        self._check_fitted()
+        X = self._check_X(X)
+        y = np.asarray(y)
+        classes, y_idx = np.unique(y, return_inverse=True)
+        torch = _torch()
+        seeds = _seed_ints(self.random_state if random_state is None else random_state)
+        module = self.module_
+        if new_head is None:
+            new_head = not np.array_equal(classes, self.classes_)
+        with torch.random.fork_rng(devices=[]), _threads(self.n_threads):
+            torch.manual_seed(seeds[3])
+            if new_head:
+                module.heads = torch.nn.ModuleList(
+                    [torch.nn.Linear(h.in_features, len(classes)) for h in module.heads])
+            self.classes_ = classes
+            self.device_ = str(self._device())
+            for p in module.layers.parameters():
+                p.requires_grad_(not freeze_go)
+            params = [p for p in module.parameters() if p.requires_grad]
+            self._train(module, X, y_idx, seeds, lr=lr, max_epochs=max_epochs or self.max_epochs, params=params)
+            for p in module.layers.parameters():
+                p.requires_grad_(True)
+        return self
+
+    # ------------------------------------------------------------------ predict
+    def _check_fitted(self):
+        if not hasattr(self, "module_"):
+            raise ValidationError("this GONetClassifier is not fitted yet; call fit(X, y) first")
+
+    def decision_function(self, X) -> np.ndarray:
+        """Output logits (samples × classes)."""
+        self._check_fitted()
+        X = self._check_X(X)
+        torch = _torch()
+        self.module_.eval()
+        out = []
+        with torch.no_grad():
+            for b in range(0, len(X), 2048):
+                out.append(self.module_(torch.as_tensor(X[b:b + 2048])).numpy())
+        return np.concatenate(out).astype(float)
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities (softmax of the output logits), columns in ``classes_`` order."""
+        z = self.decision_function(X)
+        z = z - z.max(axis=1, keepdims=True)
+        p = np.exp(z)
+        return p / p.sum(axis=1, keepdims=True)
+
+    def predict(self, X) -> np.ndarray:
+        z = self.decision_function(X)
+        return self.classes_[np.argmax(z, axis=1)]
+
+    def score(self, X, y) -> float:
+        return float(np.mean(self.predict(X) == np.asarray(y)))
+
+    # ------------------------------------------------------------------ explanations
+    def relevance(self, X, *, method: str = "lrp", target=None, eps: float = 1e-6) -> list[np.ndarray]:
+        """Per-sample relevance of every GO term, one (samples × terms) array per layer (deepest first).
+
+        See :func:`pyomics_bridge.gonet.term_relevance`.
+        """
+        from ._explain import term_relevance
+
+        return term_relevance(self, X, method=method, target=target, eps=eps)
+
+    def go_leakage(self) -> list[float]:
+        """Soft/dense modes: share of |W| on non-GO connections per GO layer (0 for the hard mode)."""
+        self._check_fitted()
+        if self.mode == "hard":
+            return [0.0] * len(self.module_.layers)
+        if self.mode == "dense":
+            from ._layers import DenseMaskedLinear  # noqa: F401
+            torch = _torch()
+            out = []
+            for k, layer in enumerate(self.module_.layers):
+                w = layer.weight.detach().abs()
+                e = torch.as_tensor(self.go_layers.edges[k])
+                tot = float(w.sum())
+                out.append((tot - float(w[e[:, 1], e[:, 0]].sum())) / max(tot, 1e-30))
+            return out
+        return [layer.go_leakage() for layer in self.module_.layers]

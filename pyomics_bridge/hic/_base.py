@@ -1,0 +1,122 @@
+"""Shared estimator machinery for structure models: pairs, several initialisations, best objective."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import numpy as np
+
+from .._conventions import ValidationError
+from .._parallel import parallel_map
+from ._distance import PairData, embed, make_pairs
+from ._optim import random_init
+from ._validate import as_contact_matrix, check_alpha, check_beta, check_structure
+
+
+def _fit_task(task, rng, *, model, pairs, init):
+    X0 = random_init(pairs.n, rng) if init is None else init
+    return model._fit_one(pairs, X0)
+
+
+class StructureModel:
+    """Base class: ``fit(counts, bias=None, filtered=None)`` → ``structure_`` (n_bins × 3, NaN for filtered bins).
+
+    Parameters
+    ----------
+    alpha
+        Counts-to-distance exponent (< 0); the starting value for models that estimate it.
+    beta
+        Scale (coverage) factor; ``None`` estimates it.
+    use_zero_counts
+        Include zero-count pairs in the likelihood (Poisson/NB models; MDS always uses non-zero pairs).
+    n_init
+        Number of random starts (uniform in [−1, 1]³); the one with the lowest objective is kept.
+    max_iter, ftol, gtol
+        L-BFGS-B settings of each structure fit.
+    zero_pseudocount
+        Likelihood models start from MDS; zero-count pairs enter that MDS with this pseudo-count (0: non-zero
+        pairs only, as pastis).
+    init
+        Optional starting structure (n_bins × 3); then ``n_init`` must be 1.
+    random_state, n_jobs
+        Seeds (one child seed per start, independent of ``n_jobs``) and parallel workers.
+    """
+
+    method = "base"
+    uses_zeros = True
+
+    def __init__(
+        self,
+        *,
+        alpha: float = -3.0,
+        beta: float | None = None,
+        use_zero_counts: bool = True,
+        n_init: int = 1,
+        max_iter: int = 10000,
+        ftol: float = 2.2e-9,
+        gtol: float = 1e-5,
+        zero_pseudocount: float = 0.5,
+        init=None,
+        random_state=0,
+        n_jobs: int | None = None,
+    ):
+        self.alpha = alpha
+        self.beta = beta
+        self.use_zero_counts = use_zero_counts
+        self.n_init = n_init
+        self.max_iter = max_iter
+        self.ftol = ftol
+        self.gtol = gtol
+        self.zero_pseudocount = zero_pseudocount
+        self.init = init
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+
+    # subclasses implement _fit_one(pairs, X0) -> dict(X, objective, alpha, beta, n_iter, converged, ...)
+    def _fit_one(self, pairs: PairData, X0: np.ndarray) -> dict:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _prepare(self, counts, bias, filtered) -> PairData:
+        return make_pairs(counts, bias=bias, filtered=filtered, use_zero_counts=self.uses_zeros and bool(self.use_zero_counts))
+
+    def fit(self, counts, y=None, *, bias=None, filtered=None):
+        """Infer the structure from raw ``counts`` (and ICE ``bias``; NaN marks filtered bins)."""
+        check_alpha(self.alpha)
+        check_beta(self.beta)
+        n_init = int(self.n_init)
+        if n_init < 1:
+            raise ValidationError(f"n_init must be >= 1, got {self.n_init}")
+        if int(self.max_iter) < 1:
+            raise ValidationError(f"max_iter must be >= 1, got {self.max_iter}")
+        mat = as_contact_matrix(counts)
+        self._counts_matrix = mat
+        pairs = self._prepare(mat, bias, filtered)
+        init = None
+        if self.init is not None:
+            if n_init != 1:
+                raise ValidationError("give either init= or n_init > 1, not both")
+            full = check_structure(self.init, name="init", n=pairs.n_bins)
+            init = full[pairs.kept]
+            if np.isnan(init).any():
+                raise ValidationError("init has NaN rows for bins that are kept")
+        del self._counts_matrix
+        func = partial(_fit_task, model=self, pairs=pairs, init=init)
+        results = parallel_map(func, list(range(n_init)), n_jobs=self.n_jobs, random_state=self.random_state,
+                               desc=f"{self.method} starts")
+        objectives = np.array([r["objective"] for r in results])
+        best = int(np.nanargmin(objectives))
+        r = results[best]
+        self.structure_ = embed(r["X"], pairs.kept, pairs.n_bins)
+        self.structures_ = np.stack([embed(res["X"], pairs.kept, pairs.n_bins) for res in results])
+        self.objectives_ = objectives
+        self.best_init_ = best
+        self.objective_ = float(r["objective"])
+        self.alpha_ = float(r["alpha"]) if r.get("alpha") is not None else float("nan")
+        self.beta_ = float(r["beta"]) if r.get("beta") is not None else float("nan")
+        self.n_iter_ = int(r["n_iter"])
+        self.converged_ = bool(r["converged"])
+        self.message_ = str(r.get("message", ""))
+        self.extra_ = {k: v for k, v in r.items() if k not in ("X", "objective", "alpha", "beta", "n_iter", "converged", "message")}
+        self.kept_ = pairs.kept
+        self.n_pairs_ = int(pairs.i.size)
+        return self

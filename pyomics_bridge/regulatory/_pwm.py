@@ -1,0 +1,193 @@
+"""Log-odds position weight matrices and vectorised scanning of both strands.
+
+A PWM here is a ``(W, 4)`` float array of log2 odds (A, C, G, T columns). Scanning sums one table lookup per
+motif column over all sequences and positions at once (W numpy passes), for the forward strand and for the
+reverse complement (the reverse-complemented matrix scanned on the forward codes). A position holding N scores
+the column minimum (a conservative choice; such windows are never better than any real base).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ._io import Motif
+
+UNIFORM = np.full(4, 0.25)
+
+
+def _background(background) -> np.ndarray:
+    bg = UNIFORM if background is None else np.asarray(background, dtype=float)
+    if bg.shape != (4,) or np.any(bg <= 0):
+        raise ValueError("background must be 4 positive frequencies (A, C, G, T)")
+    return bg / bg.sum()
+
+
+def log_odds(motif, *, background=None, pseudocount: float = 0.8, nsites: float = 20.0) -> np.ndarray:
+    """Log2-odds PWM ``log2(p_jb / bg_b)`` with a background-split pseudocount.
+
+    ``motif`` is a :class:`Motif` or a ``(W, 4)`` matrix of counts or probabilities (rows summing to 1).
+    Probabilities with ``m`` sites (``motif.nsites`` or ``nsites``) become
+    ``p' = (m p + pseudocount bg) / (m + pseudocount)``; counts ``(c + pseudocount bg) / (n + pseudocount)``.
+    """
+    bg = _background(background)
+    if isinstance(motif, Motif):
+        m = np.asarray(motif.matrix, dtype=float)
+        is_prob = motif.kind == "probabilities"
+        if motif.nsites:
+            nsites = float(motif.nsites)
+    else:
+        m = np.asarray(motif, dtype=float)
+        is_prob = np.allclose(m.sum(axis=1), 1.0, atol=1e-3)
+    if m.ndim != 2 or m.shape[1] != 4 or m.shape[0] < 1 or np.any(m < 0):
+        raise ValueError(f"a motif matrix must be (W, 4) and non-negative, got shape {m.shape}")
+    counts = m / m.sum(axis=1, keepdims=True) * nsites if is_prob else m
+    n = counts.sum(axis=1, keepdims=True)
+    p = (counts + pseudocount * bg) / (n + pseudocount)
+    with np.errstate(divide="ignore"):
+        return np.log2(p / bg)
+
+
+def _table(pwm: np.ndarray, dtype=np.float32) -> np.ndarray:
+    """``(W, 5)`` lookup table: the 4 bases plus N (column minimum)."""
+    pwm = np.asarray(pwm, dtype=float)
+    return np.concatenate([pwm, pwm.min(axis=1, keepdims=True)], axis=1).astype(dtype)
+
+
+def reverse_complement_pwm(pwm: np.ndarray) -> np.ndarray:
+    """PWM of the reverse-complement strand (rows reversed, A<->T and C<->G)."""
+    return np.asarray(pwm)[::-1, ::-1].copy()
+
+
+def _scan_table(codes: np.ndarray, table: np.ndarray) -> np.ndarray:
+    n, L = codes.shape
+    W = table.shape[0]
+    m = L - W + 1
+    if m <= 0:
+        return np.empty((n, 0), dtype=table.dtype)
+    out = np.zeros((n, m), dtype=table.dtype)
+    idx = codes.astype(np.intp, copy=False)
+    for j in range(W):
+        out += table[j][idx[:, j : j + m]]
+    return out
+
+
+_CHUNK = 4
+_DIGITS = np.array([[(i // 5 ** (_CHUNK - 1 - t)) % 5 for t in range(_CHUNK)] for i in range(5**_CHUNK)])
+
+
+class Scanner:
+    """Scans many PWMs over the same sequences: the base-5 index of every 4-mer (N included) is computed once,
+    and each motif is scored with ``ceil(W / 4)`` lookups per position in 4-column score tables."""
+
+    def __init__(self, codes: np.ndarray):
+        codes = np.atleast_2d(np.asarray(codes))
+        self.n, self.L = codes.shape
+        pad = np.pad(codes, ((0, 0), (0, _CHUNK - 1)), constant_values=4).astype(np.int16)
+        idx = np.zeros((self.n, self.L), dtype=np.int16)
+        for t in range(_CHUNK):
+            idx = idx * 5 + pad[:, t : t + self.L]
+        self.idx = idx
+
+    def _one(self, table: np.ndarray, m: int) -> np.ndarray:
+        W = table.shape[0]
+        nch = -(-W // _CHUNK)
+        padded = np.zeros((nch * _CHUNK, 5), dtype=table.dtype)
+        padded[:W] = table
+        out = np.zeros((self.n, m), dtype=table.dtype)
+        cols = np.arange(_CHUNK)
+        for c in range(nch):
+            tc = padded[c * _CHUNK + cols[None, :], _DIGITS].sum(axis=1)  # (625,)
+            out += tc[self.idx[:, c * _CHUNK : c * _CHUNK + m]]
+        return out
+
+    def scan(self, pwm: np.ndarray, *, dtype=np.float64) -> tuple[np.ndarray, np.ndarray]:
+        """``(forward, reverse)`` scores, as :func:`scan`."""
+        pwm = np.asarray(pwm, dtype=float)
+        m = self.L - pwm.shape[0] + 1
+        if m <= 0:
+            e = np.empty((self.n, 0), dtype=dtype)
+            return e, e.copy()
+        return self._one(_table(pwm, dtype), m), self._one(_table(reverse_complement_pwm(pwm), dtype), m)
+
+
+def scan(codes, pwm: np.ndarray, *, dtype=np.float64) -> tuple[np.ndarray, np.ndarray]:
+    """Scores of every window on both strands.
+
+    ``codes`` is an ``(n, L)`` code array or a :class:`Scanner` (to reuse its index over many motifs).
+    Returns ``(forward, reverse)``, each ``(n, L - W + 1)``: ``forward[i, p]`` scores ``codes[i, p:p+W]``,
+    ``reverse[i, p]`` its reverse complement (the same window read on the minus strand).
+    """
+    scanner = codes if isinstance(codes, Scanner) else Scanner(codes)
+    return scanner.scan(pwm, dtype=dtype)
+
+
+def best_hits(
+    codes: np.ndarray, pwm: np.ndarray, *, start: int | None = None, end: int | None = None, dtype=np.float64
+) -> pd.DataFrame:
+    """Best window per sequence over both strands, restricted to windows inside ``[start, end)``.
+
+    Returns a DataFrame with ``score``, ``position`` (window start, forward coordinates; -1 when no window fits)
+    and ``strand`` (+1 or -1; the forward strand wins ties).
+    """
+    codes = np.atleast_2d(np.asarray(codes))
+    W = np.asarray(pwm).shape[0]
+    L = codes.shape[1]
+    a = 0 if start is None else max(int(start), 0)
+    b = L if end is None else min(int(end), L)
+    sub = codes[:, a:b]
+    n = codes.shape[0]
+    if sub.shape[1] < W:
+        return pd.DataFrame({"score": np.full(n, -np.inf), "position": np.full(n, -1), "strand": np.zeros(n, int)})
+    fwd, rev = scan(sub, pwm, dtype=dtype)
+    fi, ri = fwd.argmax(axis=1), rev.argmax(axis=1)
+    fs, rs = fwd[np.arange(n), fi], rev[np.arange(n), ri]
+    use_rev = rs > fs
+    return pd.DataFrame({
+        "score": np.where(use_rev, rs, fs).astype(float),
+        "position": np.where(use_rev, ri, fi) + a,
+        "strand": np.where(use_rev, -1, 1),
+    })
+
+
+def max_score_in_windows(
+    codes: np.ndarray,
+    pwm: np.ndarray,
+    windows: list[tuple[int, int]],
+    *,
+    mask: tuple[int, int] | None = None,
+    stat: str = "max",
+    dtype=np.float32,
+) -> np.ndarray:
+    """Per sequence and window ``[a, b)``, the best (``"max"``) or log-sum-exp (``"logsumexp"``, in log2 units)
+    score over both strands of the windows lying fully inside; windows overlapping ``mask`` are ignored.
+
+    Returns ``(n, len(windows))``; ``-inf`` (max) when no window fits.
+    """
+    fwd, rev = scan(codes, pwm, dtype=dtype)
+    W = np.asarray(pwm).shape[0]
+    m = fwd.shape[1]
+    pos = np.arange(m)
+    if stat == "max":
+        both = np.maximum(fwd, rev)
+    elif stat == "logsumexp":
+        both = np.logaddexp2(fwd, rev)
+    else:
+        raise ValueError(f"stat must be 'max' or 'logsumexp', got {stat!r}")
+    if mask is not None:
+        bad = (pos < mask[1]) & (pos + W > mask[0])
+        both[:, bad] = -np.inf
+    out = np.full((both.shape[0], len(windows)), -np.inf, dtype=float)
+    for k, (a, b) in enumerate(windows):
+        lo, hi = max(a, 0), min(b - W + 1, m)
+        if hi > lo:
+            seg = both[:, lo:hi]
+            if stat == "max":
+                out[:, k] = seg.max(axis=1)
+            else:
+                mx = seg.max(axis=1, keepdims=True)
+                finite = np.isfinite(mx[:, 0])
+                val = np.full(seg.shape[0], -np.inf)
+                val[finite] = (mx[finite, 0] + np.log2(np.exp2(seg[finite] - mx[finite]).sum(axis=1)))
+                out[:, k] = val
+    return out

@@ -1,0 +1,223 @@
+"""TFscope-like pipeline: anchor, orient, three feature families, L1-logistic models per family and in full.
+
+Result: an AnnData with obs = the kept sequences (label, split, anchor hit, model scores) and var = features
+(family, region, k-mer/motif/base; coefficient, selection frequency and per-class contribution per model);
+``uns["tfscope"]`` holds the AUC table, drop-family table, ROC curves and the number of dropped sequences.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from anndata import AnnData
+from sklearn.metrics import average_precision_score, roc_auc_score, roc_curve
+from sklearn.model_selection import train_test_split
+
+from .._parallel import root_seed_sequence
+from ._features import (
+    EnvironmentSearch,
+    anchor_and_orient,
+    cofactor_features,
+    core_features,
+    environment_features,
+)
+from ._io import Motif
+from ._model import fit_lasso_logistic
+from ._pwm import log_odds
+from ._sequences import encode_batch
+
+FAMILIES = ("core", "environment", "cofactor")
+
+
+def _as_pwm(m, background):
+    if isinstance(m, Motif):
+        return m.label, log_odds(m, background=background)
+    arr = np.asarray(m, dtype=float)
+    if np.all(arr >= 0):
+        return "motif", log_odds(arr, background=background)
+    return "motif", arr
+
+
+def _labels(y):
+    y = np.asarray(y)
+    classes = np.unique(y)
+    if classes.size != 2:
+        raise ValueError(f"labels must have exactly 2 classes, got {classes.tolist()[:5]}")
+    if set(classes.tolist()) <= {0, 1}:
+        return y.astype(int), ("0", "1")
+    return (y == classes[1]).astype(int), (str(classes[0]), str(classes[1]))
+
+
+def tfscope(
+    sequences,
+    y,
+    core_motif,
+    cofactor_motifs=(),
+    *,
+    search: int = 50,
+    width: int | None = None,
+    pvalue: float | None = 1e-3,
+    flank: int = 5,
+    families=FAMILIES,
+    env_k=(1, 2, 3),
+    env_bins=(50, 100, 250),
+    env_span: int | None = None,
+    env_search: bool = False,
+    env_search_features: int = 20,
+    cofactor_windows=(50, 150, 500),
+    cofactor_stat: str = "max",
+    background=None,
+    test_size: float = 0.2,
+    cv: int = 5,
+    Cs=None,
+    select: str = "1se",
+    guard: bool = True,
+    stability: int = 50,
+    random_state=0,
+    n_jobs: int | None = None,
+    names=None,
+) -> AnnData:
+    """Run the TFscope-like analysis of what separates two sets of TF-bound sequences.
+
+    Parameters
+    ----------
+    sequences
+        ``(n, L)`` int8 codes or equal-length strings (peak-summit centred).
+    y
+        Two classes (1 / the second sorted level = experiment 1, "class A").
+    core_motif
+        The target TF's :class:`Motif` (or a counts/probability matrix, or a log-odds matrix with negatives).
+    cofactor_motifs
+        Co-factor motifs (Motif objects or ``{label: matrix}``).
+    search, width, pvalue
+        Anchoring: best hit within ``+-search`` bp of the centre with p-value <= ``pvalue``; ``width`` bp kept.
+    flank
+        Core family: bases on each side of the site.
+    families
+        Families to build and model (the full model uses all of them).
+    env_k, env_bins, env_span
+        Environment family: k-mer sizes, bin sizes and half-span (bp) of the fixed multi-scale bins.
+    env_search, env_search_features
+        Add the supervised region x k-mer search (fitted on training rows only) with this many features.
+    cofactor_windows, cofactor_stat
+        Co-factor family: half-widths around the anchor and ``"max"``/``"logsumexp"``.
+    test_size, cv, Cs, select, guard, stability
+        Model: held-out fraction (stratified), CV folds, C grid, ``"1se"``/``"best"``, no-signal guard and the
+        number of stability-selection refits.
+    random_state, n_jobs
+        Seed of the split, folds and subsamples; parallel workers (results do not depend on it).
+    names
+        Sequence names (obs names).
+
+    Returns
+    -------
+    AnnData: obs = kept sequences, var = features, X = raw feature values; ``uns["tfscope"]``.
+    """
+    codes = encode_batch(sequences)
+    yb, class_names = _labels(y)
+    if len(yb) != codes.shape[0]:
+        raise ValueError(f"{codes.shape[0]} sequences but {len(yb)} labels")
+    names = np.asarray([f"seq{i}" for i in range(len(yb))] if names is None else names, dtype=str)
+    families = tuple(families)
+    bad = [f for f in families if f not in FAMILIES]
+    if bad:
+        raise ValueError(f"unknown families {bad}; available: {list(FAMILIES)}")
+    core_label, core_pwm = _as_pwm(core_motif, background)
+    W = core_pwm.shape[0]
+    aligned, hits = anchor_and_orient(codes, core_pwm, search=search, width=width, pvalue=pvalue,
+                                      background=background)
+    kept = hits["kept"].to_numpy()
+    yk = yb[kept]
+    if min(yk.sum(), (1 - yk).sum()) < max(cv, 2):
+        raise ValueError("too few anchored sequences in one class to fit the models")
+    seeds = root_seed_sequence(random_state).spawn(2)
+    idx = np.arange(yk.size)
+    tr, te = train_test_split(idx, test_size=test_size, stratify=yk,
+                              random_state=int(seeds[0].generate_state(1)[0] % 2**31))
+    blocks, vars_ = [], []
+    if "core" in families:
+        F, v = core_features(aligned, W, flank=flank)
+        blocks.append(F)
+        vars_.append(v)
+    if "environment" in families:
+        F, v = environment_features(aligned, k=env_k, bin_sizes=env_bins, span=env_span)
+        blocks.append(F)
+        vars_.append(v)
+        if env_search:
+            es = EnvironmentSearch(span=env_span, n_features=env_search_features).fit(aligned[tr], yk[tr])
+            F, v = es.transform(aligned)
+            blocks.append(F)
+            vars_.append(v)
+    if "cofactor" in families:
+        pwms = {}
+        if isinstance(cofactor_motifs, dict):
+            items = list(cofactor_motifs.items())
+        else:
+            items = [(None, m) for m in cofactor_motifs]
+        for i, (lab, m) in enumerate(items):
+            auto, pwm = _as_pwm(m, background)
+            pwms[lab or (auto if auto != "motif" else f"motif{i + 1}")] = pwm
+        if pwms:
+            F, v = cofactor_features(aligned, pwms, W, windows=cofactor_windows, stat=cofactor_stat)
+            blocks.append(F)
+            vars_.append(v)
+    X = np.hstack(blocks).astype(np.float32)
+    var = pd.concat(vars_)
+    fam = var["family"].to_numpy()
+    present = [f for f in families if (fam == f).any()]
+    models = {f: fam == f for f in present}
+    if len(present) > 1:
+        models["full"] = np.ones(fam.size, dtype=bool)
+        for f in present:
+            models[f"drop_{f}"] = fam != f
+    model_seeds = seeds[1].spawn(len(models))
+    rows, roc, scores = [], {}, {}
+    for (mname, cols), seed in zip(models.items(), model_seeds, strict=True):
+        res = fit_lasso_logistic(X[tr][:, cols], yk[tr], Cs=Cs, cv=cv, select=select, guard=guard,
+                                 stability=0 if mname.startswith("drop_") else stability,
+                                 random_state=seed, n_jobs=n_jobs)
+        s = res.decision_function(X[:, cols])
+        scores[mname] = s
+        auc = float(roc_auc_score(yk[te], s[te]))
+        fpr, tpr, _ = roc_curve(yk[te], s[te])
+        roc[mname] = {"fpr": fpr, "tpr": tpr}
+        rows.append({"model": mname, "test_auc": auc, "test_auprc": float(average_precision_score(yk[te], s[te])),
+                     "cv_auc": res.cv_auc_mean, "cv_auc_se": res.cv_auc_se, "C": res.C,
+                     "n_features": int(cols.sum()), "n_selected": int(res.selected.size),
+                     "no_signal": res.no_signal})
+        if not mname.startswith("drop_"):
+            coef = np.zeros(fam.size)
+            coef[cols] = res.coef
+            var[f"coef_{mname}"] = coef
+            if res.stability is not None:
+                stab = np.zeros(fam.size)
+                stab[cols] = res.stability
+                var[f"stability_{mname}"] = stab
+            ca, cb = res.contributions(X[tr][:, cols], yk[tr])
+            c1, c0 = np.zeros(fam.size), np.zeros(fam.size)
+            c1[cols], c0[cols] = ca, cb
+            var[f"contrib_{class_names[1]}_{mname}"] = c1
+            var[f"contrib_{class_names[0]}_{mname}"] = c0
+    table = pd.DataFrame(rows).set_index("model")
+    drop = None
+    if "full" in table.index:
+        full = table.loc["full", "test_auc"]
+        drop = pd.DataFrame({"family": present,
+                             "test_auc_without": [table.loc[f"drop_{f}", "test_auc"] for f in present]})
+        drop["delta_auc"] = full - drop["test_auc_without"]
+        drop = drop.set_index("family").sort_values("delta_auc", ascending=False)
+    obs = pd.DataFrame({"label": yk, "class": np.asarray(class_names)[yk], "split": "train",
+                        "anchor_position": hits["position"].to_numpy()[kept],
+                        "anchor_strand": hits["strand"].to_numpy()[kept],
+                        "anchor_score": hits["score"].to_numpy()[kept]}, index=names[kept])
+    obs.iloc[te, obs.columns.get_loc("split")] = "test"
+    for mname, s in scores.items():
+        obs[f"score_{mname}"] = s
+    out = AnnData(X=X, obs=obs, var=var)
+    out.obsm["aligned"] = aligned
+    out.uns["tfscope"] = {
+        "auc": table, "drop_family": drop, "roc": roc, "n_input": int(len(yb)), "n_dropped": int((~kept).sum()),
+        "kept": kept, "core_motif": core_label, "core_pwm": core_pwm, "core_width": int(W),
+        "classes": list(class_names), "families": present,
+    }
+    return out

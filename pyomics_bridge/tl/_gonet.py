@@ -1,0 +1,178 @@
+"""AnnData driver for GO-structured phenotype networks (:mod:`pyomics_bridge.gonet`)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from anndata import AnnData
+
+from .._conventions import (
+    ValidationError,
+    check_data,
+    finish,
+    get_matrix,
+    get_obs_vector,
+    working_object,
+    write_results,
+)
+
+
+def _go_input(adata_names, layers, *, min_genes: int):
+    """Map ``var_names`` to the layers' genes, keep the deepest-level terms with ≥ ``min_genes`` mapped genes."""
+    from ..gonet import harmonize_gene_ids
+
+    names = pd.Index(adata_names.astype(str))
+    if layers.gene_ids is not None:
+        mapped = harmonize_gene_ids(names, layers.gene_ids, to="entrez")
+    else:
+        mapped = pd.Series(names, index=names)
+    pos = {g: i for i, g in enumerate(layers.genes)}
+    col_of_gene = {}
+    for j, g in enumerate(mapped.to_numpy()):
+        if g in pos and g not in col_of_gene:
+            col_of_gene[g] = j
+    e0 = layers.edges[0]
+    have = np.array([layers.genes[i] in col_of_gene for i in range(len(layers.genes))])
+    counts = np.bincount(e0[have[e0[:, 0]], 1], minlength=len(layers.terms[0]))
+    keep = [t for t, c in zip(layers.terms[0], counts, strict=False) if c >= min_genes]
+    if not keep:
+        raise ValidationError(
+            f"no GO term of the first layer has >= {min_genes} genes among adata.var_names "
+            f"({len(col_of_gene)} of {len(names)} genes mapped to GO); var_names must be symbols, Entrez or Ensembl ids")
+    sub = layers.subset(keep).restrict_genes(col_of_gene)
+    cols = np.array([col_of_gene.get(g, -1) for g in sub.genes])
+    return sub, cols, len(col_of_gene)
+
+
+def gonet(
+    adata: AnnData,
+    *,
+    groupby: str,
+    model: str = "hard",
+    go_layers=None,
+    layer: str | None = None,
+    min_genes: int = 3,
+    test_size: float = 0.25,
+    relevance: str = "lrp",
+    max_epochs: int = 40,
+    lr: float = 1e-3,
+    batch_size: int = 128,
+    dropout: float = 0.3,
+    alpha: float = 1e-4,
+    aux_heads: bool = True,
+    patience: int = 5,
+    device: str = "auto",
+    n_threads: int | None = None,
+    random_state: int | None = 0,
+    key_added: str = "gonet",
+    copy: bool = False,
+) -> AnnData | None:
+    """Train a GO-structured network to predict ``obs[groupby]`` and explain it with per-sample GO-term relevance.
+
+    Genes are matched to GO through their ``var_names`` (symbols, Entrez ids or Ensembl ids with or without
+    version); unmapped genes are left out of the GO layers. The samples are split once (stratified) into train
+    and test; the model early-stops on a validation part of the training samples.
+
+    Parameters
+    ----------
+    adata
+        Samples × genes (expression, ideally log-scaled and standardised).
+    groupby
+        ``.obs`` column with the phenotype (categorical).
+    model
+        ``"hard"`` (sparse GO-masked), ``"soft"`` (dense + penalty ``alpha`` on non-GO weights) or ``"dense"``
+        (MLP of the same widths; terms explained through their genes), see
+        :class:`pyomics_bridge.gonet.GONetClassifier`.
+    go_layers
+        A :class:`pyomics_bridge.gonet.GOLayers`; default: the bundled human GO-BP layers (levels 7 → 2).
+    layer
+        Use ``adata.layers[layer]`` instead of ``.X``.
+    min_genes
+        Keep the deepest-level terms with at least this many genes present in ``adata``.
+    test_size
+        Fraction of samples held out for the test accuracy (0: train on all).
+    relevance
+        ``"lrp"`` (LRP-ε) or ``"gradxact"`` (gradient × activation); explains each sample's true class.
+    max_epochs, lr, batch_size, dropout, alpha, aux_heads, patience, device, n_threads
+        Passed to :class:`~pyomics_bridge.gonet.GONetClassifier`.
+    random_state
+        Seed for the split and the network.
+    key_added
+        Prefix of the keys written.
+    copy
+        Return a modified copy instead of writing into ``adata``.
+
+    Returns
+    -------
+    ``None`` (or the copy); sets ``obs[f"{key_added}_pred"]`` (predicted class), ``obs[f"{key_added}_split"]``
+    (``train``/``test``), ``obsm[f"{key_added}_proba"]`` (class probabilities), ``obsm[f"{key_added}_relevance"]``
+    (samples × terms, columns in ``uns[key_added]["terms"]`` order) and ``uns[key_added]`` with ``terms``
+    (GO id, name, level, n_genes, mean_abs_relevance), ``class_relevance`` (classes × terms, mean signed
+    relevance), ``accuracy_test``, ``accuracy_train``, ``classes``, ``history``, ``go_leakage``,
+    ``n_genes_mapped``, ``fit_seconds``, ``device``, ``params`` and ``versions``.
+    """
+    from sklearn.model_selection import train_test_split
+
+    from ..gonet import GONetClassifier, load_bundled_layers, term_relevance, term_table
+
+    check_data(adata)
+    if model not in ("hard", "soft", "dense"):
+        raise ValidationError(f"model must be 'hard', 'soft' or 'dense', got {model!r}")
+    if relevance not in ("lrp", "gradxact"):
+        raise ValidationError(f"relevance must be 'lrp' or 'gradxact', got {relevance!r}")
+    if not 0 <= test_size < 1:
+        raise ValidationError(f"test_size must be in [0, 1), got {test_size}")
+    y = np.asarray(get_obs_vector(adata, groupby, kind="categorical")).astype(str)
+    X = np.asarray(get_matrix(adata, layer=layer), dtype=np.float32)
+    layers = load_bundled_layers() if go_layers is None else go_layers
+    sub, cols, n_mapped = _go_input(adata.var_names, layers, min_genes=min_genes)
+    Xg = np.zeros((adata.n_obs, len(sub.genes)), dtype=np.float32)
+    Xg[:] = X[:, cols]
+    idx = np.arange(adata.n_obs)
+    from .._parallel import root_seed_sequence
+
+    seed = int(root_seed_sequence(random_state).generate_state(1)[0] % (2**31)) if random_state is not None else None
+    if test_size > 0:
+        _, counts = np.unique(y, return_counts=True)
+        tr, te = train_test_split(idx, test_size=test_size, stratify=y if counts.min() >= 2 else None,
+                                  random_state=seed)
+    else:
+        tr, te = idx, idx[:0]
+    est = GONetClassifier(sub, mode=model, max_epochs=max_epochs, lr=lr, batch_size=batch_size, dropout=dropout,
+                          alpha=alpha, aux_heads=aux_heads, patience=patience, device=device, n_threads=n_threads,
+                          random_state=random_state)
+    est.fit(Xg[tr], y[tr])
+    proba = est.predict_proba(Xg)
+    pred = est.classes_[proba.argmax(1)]
+    known = np.isin(y, est.classes_)
+    rel = term_relevance(est, Xg[known], method=relevance, target=y[known])
+    rel_full = np.zeros((adata.n_obs, sum(len(t) for t in sub.terms)))
+    rel_full[known] = np.concatenate(rel, axis=1)
+    frame = pd.DataFrame(
+        rel_full, index=adata.obs_names, columns=[t for ts in sub.terms for t in ts])
+    terms = term_table(sub)
+    terms["mean_abs_relevance"] = np.abs(frame.loc[known]).mean(0).to_numpy()
+    cls = frame.loc[known].groupby(y[known]).mean()
+    cls.index = cls.index.astype(str)
+    split = np.full(adata.n_obs, "train", dtype=object)
+    split[te] = "test"
+    hist = pd.DataFrame(est.history_)
+    hist.index = hist.index.astype(str)
+    target = working_object(adata, copy=copy)
+    write_results(
+        target,
+        key_added=key_added,
+        params={"groupby": groupby, "model": model, "layer": layer, "min_genes": min_genes, "test_size": test_size,
+                "relevance": relevance, "max_epochs": max_epochs, "lr": lr, "batch_size": batch_size,
+                "dropout": dropout, "alpha": alpha, "aux_heads": aux_heads, "patience": patience,
+                "random_state": random_state, "go_layers": "bundled" if go_layers is None else "user"},
+        obs={f"{key_added}_pred": pd.Categorical(pred.astype(str), categories=est.classes_.astype(str)),
+             f"{key_added}_split": pd.Categorical(split, categories=["train", "test"])},
+        obsm={f"{key_added}_proba": proba, f"{key_added}_relevance": rel_full},
+        uns={"terms": terms, "class_relevance": cls, "classes": est.classes_.astype(str),
+             "accuracy_test": float(np.mean(pred[te] == y[te])) if len(te) else float("nan"),
+             "accuracy_train": float(np.mean(pred[tr] == y[tr])), "history": hist,
+             "go_leakage": np.asarray(est.go_leakage(), dtype=float), "n_genes_mapped": int(n_mapped),
+             "layer_sizes": np.asarray(sub.sizes), "fit_seconds": float(est.fit_seconds_), "device": est.device_},
+    )
+    return finish(target, copy=copy)
