@@ -57,10 +57,15 @@ def _load_builtin() -> None:
     from . import _diablo, _gonet, _hic, _multiomics, _prognostic, _regulatory, _survival  # noqa: F401
 
 
+# Report order: the five method families as the package presents them, then anything registered later.
+_ORDER = ("multiomics", "diablo", "survival", "prognostic", "hic", "regulatory", "gonet")
+
+
 def available_workflows() -> dict[str, Workflow]:
-    """All registered workflows, by name."""
+    """All registered workflows, by name, in report order."""
     _load_builtin()
-    return dict(_REGISTRY)
+    rank = {name: i for i, name in enumerate(_ORDER)}
+    return {name: _REGISTRY[name] for name in sorted(_REGISTRY, key=lambda n: (rank.get(n, len(rank)), n))}
 
 
 def run_demo(

@@ -15,7 +15,7 @@ color:#222;line-height:1.45;padding:0 1em}
 h1{border-bottom:2px solid #2b6cb0}h2{margin-top:2em;color:#2b6cb0}
 table{border-collapse:collapse;margin:.5em 0 1em;font-size:.9em}td,th{border:1px solid #ccc;padding:3px 8px;
 text-align:right}th{background:#f0f4f8}figure{margin:1em 0}figcaption{font-size:.9em;color:#555}
-.skip{color:#a0522d}.meta{font-size:.85em;color:#555}code{background:#f4f4f4;padding:0 3px}
+.skip{color:#a0522d}img{max-width:100%;height:auto}.meta{font-size:.85em;color:#555}code{background:#f4f4f4;padding:0 3px}
 """
 
 
