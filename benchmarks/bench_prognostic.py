@@ -140,9 +140,10 @@ def main() -> dict:
 
 
 if __name__ == "__main__":
+    load_at_start = os.getloadavg()
     results = main()
     meta = {"machine": platform.platform(), "python": platform.python_version(), "cpus": os.cpu_count(),
-            "load_average_at_end": os.getloadavg(), "numpy": np.__version__,
+            "load_average_at_start": load_at_start, "load_average_at_end": os.getloadavg(), "numpy": np.__version__,
             "omp_num_threads": os.environ.get("OMP_NUM_THREADS", "unset")}
     try:
         import pyomics_bridge as pob

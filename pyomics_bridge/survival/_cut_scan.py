@@ -35,7 +35,8 @@ from ._logrank_screen import _bins
 
 __all__ = ["CutGrid", "cut_grid", "logrank_cut_scan", "percentile_thresholds", "permutation_max_z"]
 
-_BATCH_CELLS = 6_000_000  # genes per batch so that batch x cuts x event times stays about 50 MB
+_BATCH_CELLS = 4_000_000  # genes per block so that block x samples stays about 32 MB per array
+_QUAD_GENES = 16  # genes per histogram of the quadratic term (cuts x event times x 16 x 8 B: L2-sized)
 
 
 def percentile_thresholds(xs: np.ndarray, percentiles: np.ndarray) -> np.ndarray:
@@ -90,14 +91,16 @@ def cut_grid(X: np.ndarray, percentiles) -> CutGrid:
     X = np.asarray(X, dtype=np.float64)
     n, g = X.shape
     pct = np.asarray(percentiles, dtype=np.float64)
-    Xt = np.ascontiguousarray(X.T)
-    asc = np.argsort(Xt, axis=1, kind="stable")
-    xs = np.take_along_axis(Xt, asc, axis=1)
-    thr = percentile_thresholds(xs, pct)
+    # sort -x ascending (= x descending; negation is exact): gives the decreasing-expression order directly.
+    # The order among tied values is irrelevant (a cut never separates ties), so numpy's fast default sort is used.
+    neg = np.negative(X.T)
+    order = np.argsort(neg, axis=1)
+    ns = np.take_along_axis(neg, order, axis=1)  # ascending -x
+    thr = percentile_thresholds(-ns[:, ::-1], pct)
     n_on = np.empty(thr.shape, dtype=np.int64)
-    for j in range(g):  # one binary search per gene over its sorted values (exact with ties)
-        n_on[j] = n - np.searchsorted(xs[j], thr[j], side="right")
-    return CutGrid(percentiles=pct, thresholds=thr, n_on=n_on, order=asc[:, ::-1].copy())
+    for j in range(g):  # one binary search per gene: #{x > thr} = #{-x < -thr} (exact with ties)
+        n_on[j] = np.searchsorted(ns[j], -thr[j], side="left")
+    return CutGrid(percentiles=pct, thresholds=thr, n_on=n_on, order=order)
 
 
 @dataclass
@@ -129,6 +132,27 @@ def _prefix_at(values_ordered: np.ndarray, k: np.ndarray) -> np.ndarray:
     return np.take_along_axis(c, k, axis=1)
 
 
+def _quad_kernel(u: np.ndarray, bb: np.ndarray, keep: np.ndarray, C: int, qrev: np.ndarray) -> np.ndarray:
+    """Quadratic variance term at every cut interval of a few genes (``u``, ``bb``: genes × samples).
+
+    Returns genes × C: :math:`\\sum_j q_j n_{1j}(s)^2` for the activated group of the ``s``-th smallest cut.
+    The histogram is laid out [cut interval, event time (reversed), gene] so that both cumulative sums are
+    loops of additions of contiguous blocks (numpy's ``cumsum`` along an axis is a scalar loop), and holds float64
+    integer counts (exact) so that no type conversion pass is needed.
+    """
+    m = u.shape[0]
+    J = qrev.size
+    flat = ((u * J + (J - 1 - bb)) * m + np.arange(m)[:, None])[keep]
+    H = np.bincount(flat, weights=np.ones(flat.size), minlength=C * J * m).reshape(C, J, m)
+    for s in range(1, C):  # cumulative over cut intervals: contiguous J x m blocks
+        np.add(H[s], H[s - 1], out=H[s])
+    T = np.ascontiguousarray(H.transpose(1, 0, 2)).reshape(J, C * m)  # [event time, cut interval, gene]
+    for j in range(1, J):  # cumulative over reversed event times (samples still at risk): contiguous rows
+        np.add(T[j], T[j - 1], out=T[j])
+    np.multiply(T, T, out=T)
+    return (qrev @ T).reshape(C, m).T
+
+
 def _scan_block(order: np.ndarray, k: np.ndarray, tm: _Terms) -> dict[str, np.ndarray]:
     """O1, E1 and V for every (gene, cut) of one block (``order``: genes × samples, ``k``: genes × cuts)."""
     g, n = order.shape
@@ -143,18 +167,12 @@ def _scan_block(order: np.ndarray, k: np.ndarray, tm: _Terms) -> dict[str, np.nd
     u = np.cumsum(marks[:, :n], axis=1)
     bb = tm.b[order]
     keep = (u < C) & (bb >= 0)
+    quad_sorted = np.zeros((g, C))
     if J:
-        # event-time axis reversed, so that a forward cumulative sum counts the samples still at risk
-        flat = (rows * C + u) * J + (J - 1 - bb)
-        H = np.bincount(flat[keep], minlength=g * C * J).reshape(g, C, J)  # integer counts: exact, fast
-        for s in range(1, C):  # cumulative over cut intervals (contiguous row additions)
-            np.add(H[:, s], H[:, s - 1], out=H[:, s])
-        np.cumsum(H, axis=2, out=H)
-        Hf = H.astype(np.float64)
-        np.multiply(Hf, Hf, out=Hf)
-        quad_sorted = (Hf.reshape(g * C, J) @ tm.quad[::-1]).reshape(g, C)
-    else:
-        quad_sorted = np.zeros((g, C))
+        qrev = np.ascontiguousarray(tm.quad[::-1])
+        for s0 in range(0, g, _QUAD_GENES):  # a few genes at a time: the histogram stays in L2 cache
+            sl = slice(s0, min(s0 + _QUAD_GENES, g))
+            quad_sorted[sl] = _quad_kernel(u[sl], bb[sl], keep[sl], C, qrev)
     pos = np.argsort(np.argsort(k, axis=1, kind="stable"), axis=1, kind="stable")  # rank of each cut's k
     quadratic = np.take_along_axis(quad_sorted, pos, axis=1)
     return {"observed": o1, "expected": e1, "var": vlin - quadratic}
@@ -168,11 +186,12 @@ def _finish(raw: dict[str, np.ndarray], k: np.ndarray, n: int) -> dict[str, np.n
         z = np.where(ok, diff / np.sqrt(np.where(ok, var, 1.0)), np.nan)
         log_hr = np.where(ok, diff / np.where(ok, var, 1.0), np.nan)
     stat = z * z
-    return {**raw, "z": z, "statistic": stat, "pvalue": special.chdtrc(1.0, stat), "hr": np.exp(log_hr)}
+    # chi-square (1 df) upper tail = erfc(|z| / sqrt 2): the same value (to ~1e-13 relative), ~15x faster than chdtrc
+    return {**raw, "z": z, "statistic": stat, "pvalue": special.erfc(np.sqrt(0.5 * stat)), "hr": np.exp(log_hr)}
 
 
 def _batches(g: int, C: int, J: int, n: int) -> list[slice]:
-    size = max(1, min(g, _BATCH_CELLS // max(C * max(J, 1), n)))
+    size = max(1, min(g, _BATCH_CELLS // max(n, 1)))
     return [slice(s, min(s + size, g)) for s in range(0, g, size)]
 
 
