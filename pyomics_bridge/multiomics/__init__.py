@@ -20,6 +20,7 @@ from ._nipals import NipalsResult, impute_nipals, nipals
 from ._block import BlockPLS, BlockPLSDA, BlockSPLS, BlockSPLSDA
 from ._block_predict import BlockPrediction
 from ._block_similarity import block_network, block_similarity, cim_diablo
+from ._compare import compare_backends
 from ._consensus import ConsensusClustering, consensus_cdf, consensus_labels, pac_score
 from ._cv import fold_labels, stratified_folds
 from ._design import design_matrix
@@ -88,4 +89,5 @@ __all__ = [
     "consensus_cdf",
     "consensus_labels",
     "pac_score",
+    "compare_backends",
 ]

@@ -32,6 +32,7 @@ _LAZY = {
     "survival": ".survival",
     "survival_maxstat": ".survival_maxstat",
     "survival_cox": ".survival_cox",
+    "mixomics": ".mixomics",
 }
 
 __all__ = [
@@ -51,7 +52,7 @@ __all__ = [
 def __getattr__(name: str):
     if name in _LAZY:
         module = importlib.import_module(_LAZY[name], __name__)
-        value = module if name.startswith("survival") else getattr(module, name)
+        value = module if name.startswith("survival") or name == "mixomics" else getattr(module, name)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'pyomics_bridge.r' has no attribute {name!r}")
