@@ -22,6 +22,8 @@ import numpy as np
 
 from .._conventions import ValidationError
 from ._nipals import na_regression, na_variate, split_missing
+from ._preprocess import has_nan
+from ._preprocess import row_chunks as _row_chunks
 from ._sparse import soft_threshold
 
 __all__ = [
@@ -101,9 +103,13 @@ def spls_engine(
     """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {list(MODES)}, got {mode!r}")
-    Rx, mx = split_missing(np.array(X, dtype=np.float64))
+    # No copy of X: a complete block is deflated implicitly (X_h = X − Σ_{l<h} t_l c_lᵀ is never formed; products
+    # use X_hᵀu = Xᵀu − C(Tᵀu) and X_h a = X a − T(Cᵀa)). Only a block with missing values gets a working copy
+    # (NaN → 0), deflated in place by row chunks. Y (n × q, q small) is copied.
+    Rx, mx = split_missing(np.asarray(X, dtype=np.float64))
     Ry, my = split_missing(np.array(Y, dtype=np.float64))
-    Rx, Ry = Rx.copy(), Ry.copy()
+    Ry = Ry.copy()
+    implicit = mx is None
     n, p = Rx.shape
     q = Ry.shape[1]
     H = n_components
@@ -111,8 +117,30 @@ def spls_engine(
     T, U = np.zeros((n, H)), np.zeros((n, H))
     C, E = np.zeros((p, H)), np.zeros((q, H))
     fit = TwoBlockFit(A, B, T, U, C, E)
+
+    def x_t(v: np.ndarray, h: int) -> np.ndarray:  # X_hᵀ v
+        out = Rx.T @ v
+        if implicit and h > 0:
+            out -= C[:, :h] @ (T[:, :h].T @ v)
+        return out
+
+    def x_variate(a: np.ndarray, h: int) -> np.ndarray:  # na_variate(X_h, mask, a)
+        if not implicit:
+            return na_variate(Rx, mx, a)
+        out = Rx @ a
+        if h > 0:
+            out -= T[:, :h] @ (C[:, :h].T @ a)
+        return out
+
+    def x_regression(t: np.ndarray, h: int) -> np.ndarray:  # na_regression(X_h, mask, t)
+        if not implicit:
+            return na_regression(Rx, mx, t)
+        num = x_t(t, h)
+        den = float(t @ t)
+        return num / den if den > 0 else np.zeros_like(num)
+
     for h in range(H):
-        M = Rx.T @ Ry
+        M = x_t(Ry, h)
         if not np.any(M):
             raise ValidationError(
                 f"component {h + 1} cannot be computed: the deflated X and Y blocks are uncorrelated (XᵀY = 0); "
@@ -121,15 +149,15 @@ def spls_engine(
         a, b = leading_singular_pair(M)
         a = a / np.linalg.norm(a)
         b = b / np.linalg.norm(b)
-        t = na_variate(Rx, mx, a)
+        t = x_variate(a, h)
         u = na_variate(Ry, my, b)
         it = 1
         converged = True
         while True:
             a_old, b_old = a, b
-            a = soft_threshold(Rx.T @ u, keepX[h])
+            a = soft_threshold(x_t(u, h), keepX[h])
             a = a / np.linalg.norm(a)
-            t = na_variate(Rx, mx, a)
+            t = x_variate(a, h)
             b = soft_threshold(Ry.T @ t, keepY[h])
             b = b / np.linalg.norm(b)
             u = na_variate(Ry, my, b)
@@ -148,7 +176,7 @@ def spls_engine(
         s = flip_to_convention(a)
         a, b, t, u = s * a, s * b, s * t, s * u
         A[:, h], B[:, h], T[:, h], U[:, h] = a, b, t, u
-        c = na_regression(Rx, mx, t)
+        c = x_regression(t, h)
         C[:, h] = c
         if mode == "canonical":
             E[:, h] = na_regression(Ry, my, u)
@@ -156,9 +184,10 @@ def spls_engine(
         fit.converged.append(converged)
         if h == H - 1:
             break
-        Rx -= np.outer(t, c)
-        if mx is not None:
-            Rx[~mx] = 0.0
+        if not implicit:
+            for sl in _row_chunks(n, p):  # in place, no n × p temporary
+                Rx[sl] -= np.outer(t[sl], c)
+                Rx[sl][~mx[sl]] = 0.0
         if mode == "regression":
             Ry -= np.outer(t, na_regression(Ry, my, t))
         elif mode == "canonical":
@@ -199,8 +228,16 @@ def rotations(W: np.ndarray, P: np.ndarray) -> np.ndarray:
 def explained_variance(X: np.ndarray, T: np.ndarray) -> np.ndarray:
     """mixOmics' ``prop_expl_var``: per component ``‖t_hᵀ X‖² / (t_hᵀ t_h) / ‖X‖_F²`` on the pre-processed,
     undeflated block (NaN → 0). Not cumulative, not orthogonalised."""
-    Xz = np.where(np.isnan(X), 0.0, X)
-    total = float(np.sum(Xz * Xz))
+    X = np.asarray(X, dtype=np.float64)
+    n, p = X.shape
+    if has_nan(X):
+        Xz = np.where(np.isnan(X), 0.0, X)
+    else:
+        Xz = X  # no copy
+    total = 0.0
+    for sl in _row_chunks(n, p):
+        blk = Xz[sl]
+        total += float(np.einsum("ij,ij->", blk, blk))
     out = np.zeros(T.shape[1])
     for h in range(T.shape[1]):
         t = T[:, h]

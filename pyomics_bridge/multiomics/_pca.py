@@ -11,12 +11,67 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from .._conventions import ValidationError
 from ._engine import explained_variance, flip_to_convention
 from ._nipals import nipals
-from ._preprocess import apply_scaling, scale_block
+from ._preprocess import apply_scaling, has_nan, row_chunks, scale_block
 from ._similarity import na_cor
 from ._sparse import check_keep, soft_threshold
 from ._validate import as_block, check_n_components, check_positive
 
 __all__ = ["PCA", "SPCA"]
+
+
+_DENSE_SVD_MAX = 500  # blocks with min(n, p) up to this get the exact LAPACK start (small square factors only)
+
+
+def _leading_pair(X0: np.ndarray, Uprev: np.ndarray, Cprev: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Leading singular pair ``(u, v)`` of ``R = X0 − Uprev Cprevᵀ`` (sign arbitrary, u and v consistent).
+
+    Small blocks: thin LAPACK SVD of R. Large blocks: ARPACK (``scipy.sparse.linalg.svds``, k=1, tol=0, fixed
+    start vector) on the implicit operator, so neither R nor a p × p / n × n factor is formed.
+    """
+    n, p = X0.shape
+    if min(n, p) <= _DENSE_SVD_MAX:
+        R = X0 - Uprev @ Cprev.T if Uprev.shape[1] else X0
+        Us, _, Vt = np.linalg.svd(R, full_matrices=False)
+        return Us[:, 0], Vt[0]
+    from scipy.sparse.linalg import LinearOperator, svds
+
+    def mv(v):
+        out = X0 @ v
+        if Uprev.shape[1]:
+            out -= Uprev @ (Cprev.T @ v)
+        return out
+
+    def rmv(v):
+        out = X0.T @ v
+        if Uprev.shape[1]:
+            out -= Cprev @ (Uprev.T @ v)
+        return out
+
+    op = LinearOperator((n, p), matvec=mv, rmatvec=rmv, matmat=mv, rmatmat=rmv, dtype=np.float64)
+    v0 = np.random.default_rng(0).standard_normal(min(n, p))
+    u, _, vt = svds(op, k=1, tol=0, v0=v0, solver="arpack")
+    return u[:, 0], vt[0]
+
+
+def _feature_cor(A: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """``na_cor(A, t)`` without an n × p temporary when ``A`` is complete (row-chunked centred products)."""
+    if has_nan(A):
+        return na_cor(A, t)
+    n, p = A.shape
+    t = np.asarray(t, dtype=np.float64)
+    mean = np.zeros(p)
+    for sl in row_chunks(n, p):
+        mean += A[sl].sum(axis=0)
+    mean /= n
+    tc = t - t.mean(axis=0)
+    num = np.zeros((p, t.shape[1]))
+    ssa = np.zeros(p)
+    for sl in row_chunks(n, p):
+        Ac = A[sl] - mean
+        num += Ac.T @ tc[sl]
+        ssa += (Ac * Ac).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return num / np.sqrt(np.outer(ssa, (tc * tc).sum(axis=0)))
 
 
 class _ProjectionMixin:
@@ -210,18 +265,33 @@ class SPCA(_ProjectionMixin, TransformerMixin, BaseEstimator):
         Xs, scaling = scale_block(arr, center=bool(self.center), scale=bool(self.scale))
         if self.scale and np.any(scaling.scale == 0):
             warnings.warn("X has zero-variance column(s); they are set to 0", stacklevel=2)
-        X0 = np.where(np.isnan(Xs), 0.0, Xs)
-        R = X0.copy()
-        A, U = np.zeros((p, H)), np.zeros((n, H))
+        # No p × p (or n × n) matrix and no copy beyond the one scaled block: the deflated matrix
+        # R_h = X0 − Σ_{l<h} u_l c_lᵀ is never formed (implicit products), and the start pair comes from
+        # _leading_pair (ARPACK on the implicit operator for large blocks).
+        X0 = np.where(np.isnan(Xs), 0.0, Xs) if has_nan(Xs) else Xs
+        del Xs
+        A, U, C = np.zeros((p, H)), np.zeros((n, H)), np.zeros((p, H))
+
+        def r_t(v: np.ndarray, h: int) -> np.ndarray:  # R_hᵀ v
+            out = X0.T @ v
+            if h > 0:
+                out -= C[:, :h] @ (U[:, :h].T @ v)
+            return out
+
+        def r_v(a: np.ndarray, h: int) -> np.ndarray:  # R_h a
+            out = X0 @ a
+            if h > 0:
+                out -= U[:, :h] @ (C[:, :h].T @ a)
+            return out
+
         iters = []
         for h in range(H):
-            Us, _, Vt = np.linalg.svd(R, full_matrices=False)
-            u, a = Us[:, 0], Vt[0]
+            u, a = _leading_pair(X0, U[:, :h], C[:, :h])
             it = 1
             while True:
-                a_new = soft_threshold(R.T @ u, keep[h])
+                a_new = soft_threshold(r_t(u, h), keep[h])
                 a_new = a_new / np.linalg.norm(a_new)
-                u_new = R @ a_new
+                u_new = r_v(a_new, h)
                 du = float(np.sum((u_new - u) ** 2))
                 da = float(np.sum((a_new - a) ** 2))
                 a, u = a_new, u_new
@@ -234,13 +304,18 @@ class SPCA(_ProjectionMixin, TransformerMixin, BaseEstimator):
             iters.append(it)
             uu = float(u @ u)
             if uu > 0:
-                R = R - np.outer(u, R.T @ u / uu)
-        total = float(np.sum(X0 * X0))
+                C[:, h] = r_t(u, h) / uu
+        total = 0.0
+        for sl in row_chunks(n, p):
+            blk = X0[sl]
+            total += float(np.einsum("ij,ij->", blk, blk))
+        G = X0 @ A  # n × H
         cum = np.zeros(H)
         for h in range(H):
             P = A[:, : h + 1]
-            proj = X0 @ P @ np.linalg.pinv(P.T @ P) @ P.T
-            cum[h] = float(np.sum(proj * proj)) / total if total > 0 else 0.0
+            PtP = P.T @ P
+            K = G[:, : h + 1] @ np.linalg.pinv(PtP)  # projection X0 P (PᵀP)⁺ Pᵀ = K Pᵀ, ‖K Pᵀ‖² = Σ (K PᵀP) ∘ K
+            cum[h] = float(np.sum((K @ PtP) * K)) / total if total > 0 else 0.0
         self.n_features_in_ = p
         self.feature_names_in_ = None if columns is None else np.asarray(columns, dtype=object)
         self.scaling_ = scaling
@@ -250,7 +325,7 @@ class SPCA(_ProjectionMixin, TransformerMixin, BaseEstimator):
         self.variates_ = {"X": U}
         self.explained_variance_ = {"X": explained_variance(X0, U)}
         self.cum_var_ = cum
-        self.feature_correlations_ = {"X": na_cor(arr, U)}
+        self.feature_correlations_ = {"X": _feature_cor(arr, U)}
         self.keepX_ = keep
         self.n_iter_ = iters
         names = self.feature_names_in_

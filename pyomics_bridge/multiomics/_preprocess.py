@@ -36,23 +36,46 @@ class Scaling:
     scale: np.ndarray | None
 
 
+def row_chunks(n: int, p: int, *, max_bytes: int = 16 << 20):
+    """Row slices of an n × p block, each about ``max_bytes`` of float64 (memory-lean passes over large blocks)."""
+    step = max(1, int(max_bytes // (8 * max(p, 1))))
+    for i in range(0, n, step):
+        yield slice(i, min(n, i + step))
+
+
+def has_nan(X: np.ndarray) -> bool:
+    """Whether ``X`` contains a NaN (checked by row chunks: no n × p boolean temporary)."""
+    n, p = X.shape
+    return any(bool(np.isnan(X[sl]).any()) for sl in row_chunks(n, p))
+
+
 def column_stats(X: np.ndarray, *, center: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """NA-aware column means and n−1 standard deviations (R's ``colMeans(na.rm)``, ``matrixStats::colSds``).
 
     With ``center=False`` the "sd" is the root mean square with divisor n−1 (what ``scale(center=FALSE)`` uses).
-    Columns with fewer than 2 observed values get sd ``nan``.
+    Columns with fewer than 2 observed values get sd ``nan``. Computed in two passes over row chunks, so no
+    n × p temporary is made (float32 input is accumulated in float64).
     """
-    X = np.asarray(X, dtype=np.float64)
-    observed = ~np.isnan(X)
-    n_obs = observed.sum(axis=0)
-    Xz = np.where(observed, X, 0.0)
+    X = np.asarray(X)
+    if X.dtype not in (np.float64, np.float32):
+        X = X.astype(np.float64)
+    n, p = X.shape
+    n_obs = np.zeros(p, dtype=np.int64)
+    total = np.zeros(p)
+    for sl in row_chunks(n, p):
+        B = np.asarray(X[sl], dtype=np.float64)
+        observed = ~np.isnan(B)
+        n_obs += observed.sum(axis=0)
+        total += np.where(observed, B, 0.0).sum(axis=0)
+    ss = np.zeros(p)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = Xz.sum(axis=0) / n_obs
-        if center:
-            dev = np.where(observed, X - mean, 0.0)
-        else:
-            dev = Xz
-        sd = np.sqrt((dev**2).sum(axis=0) / (n_obs - 1))
+        mean = total / n_obs
+        for sl in row_chunks(n, p):
+            B = np.asarray(X[sl], dtype=np.float64)
+            observed = ~np.isnan(B)
+            dev = np.where(observed, B - mean, 0.0) if center else np.where(observed, B, 0.0)
+            ss += (dev**2).sum(axis=0)
+        sd = np.sqrt(ss / (n_obs - 1))
     sd = np.where(n_obs >= 2, sd, np.nan)
     return mean, sd
 
@@ -60,19 +83,23 @@ def column_stats(X: np.ndarray, *, center: bool = True) -> tuple[np.ndarray, np.
 def scale_block(X: np.ndarray, *, center: bool = True, scale: bool = True) -> tuple[np.ndarray, Scaling]:
     """Centre (and scale) a block; NaN cells stay NaN. Zero-sd columns become 0 and get scale 0.
 
+    Exactly one float64 working copy of ``X`` is made (centring and scaling are done in place on it).
+
     Returns
     -------
     The pre-processed block and its :class:`Scaling` (for :func:`apply_scaling` on new data).
     """
-    X = np.asarray(X, dtype=np.float64)
-    mean, sd = column_stats(X, center=center)
-    out = X - mean if center else X.copy()
+    out = np.array(X, dtype=np.float64)  # the single working copy
+    mean, sd = column_stats(out, center=center)
+    if center:
+        out -= mean
     scale_vec = None
     if scale:
         bad = ~(sd > 0)  # 0 or nan
         safe = np.where(bad, 1.0, sd)
-        out = out / safe
-        out[:, bad] = np.where(np.isnan(out[:, bad]), np.nan, 0.0)
+        out /= safe
+        if bad.any():
+            out[:, bad] = np.where(np.isnan(out[:, bad]), np.nan, 0.0)
         scale_vec = np.where(bad, 0.0, sd)
     return out, Scaling(mean=mean if center else None, scale=scale_vec)
 
