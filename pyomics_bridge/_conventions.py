@@ -247,6 +247,36 @@ def write_results(
     target.uns[key_added] = record
 
 
+def write_mudata_results(
+    target,
+    *,
+    key_added: str,
+    params: Mapping[str, Any],
+    per_mod: Mapping[str, Mapping[str, Mapping[str, Any]]],
+    obs: Mapping[str, Any] | None = None,
+    obsm: Mapping[str, Any] | None = None,
+    uns: Mapping[str, Any] | None = None,
+) -> None:
+    """Per-modality slots plus joint MuData results, validated first and then written together.
+
+    ``per_mod`` maps modality -> slot (``"obsm"`` or ``"varm"``) -> key -> array; joint ``obs``/``obsm`` and
+    ``uns[key_added]`` (with params and versions) go to the MuData itself through :func:`write_results`.
+    """
+    for mod, slots in per_mod.items():
+        ad = target[mod]
+        for slot, items in slots.items():
+            n = ad.n_obs if slot == "obsm" else ad.n_vars
+            for k, v in items.items():
+                if len(v) != n:
+                    raise ValidationError(f"internal: mdata[{mod!r}].{slot}[{k!r}] has {len(v)} rows, expected {n}")
+    for mod, slots in per_mod.items():
+        ad = target[mod]
+        for slot, items in slots.items():
+            for k, v in items.items():
+                getattr(ad, slot)[k] = v
+    write_results(target, key_added=key_added, params=params, obs=obs, obsm=obsm, uns=uns)
+
+
 def finish(target, *, copy: bool):
     """Return value of a ``copy=``-style function: the copy when ``copy=True``, else ``None``."""
     return target if copy else None

@@ -18,7 +18,15 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .._conventions import ValidationError, check_aligned, check_data, finish, get_matrix, working_object, write_results
+from .._conventions import (
+    ValidationError,
+    check_aligned,
+    check_data,
+    finish,
+    get_matrix,
+    working_object,
+    write_mudata_results,
+)
 from ..multiomics._block import BlockPLSDA, BlockSPLS, BlockSPLSDA
 from ..multiomics._plsda import DISTANCES
 
@@ -107,19 +115,8 @@ def _common_uns(est, mdata, mods) -> dict:
 
 
 def _write(target, *, key_added, per_mod, params, uns, mdata_obsm=None, mdata_obs=None) -> None:
-    for mod, slots in per_mod.items():
-        ad = target[mod]
-        for slot, items in slots.items():
-            n = ad.n_obs if slot == "obsm" else ad.n_vars
-            for k, v in items.items():
-                if len(v) != n:
-                    raise ValidationError(f"internal: mdata[{mod!r}].{slot}[{k!r}] has {len(v)} rows, expected {n}")
-    for mod, slots in per_mod.items():
-        ad = target[mod]
-        for slot, items in slots.items():
-            for k, v in items.items():
-                getattr(ad, slot)[k] = v
-    write_results(target, key_added=key_added, params=params, obs=mdata_obs, obsm=mdata_obsm, uns=uns)
+    write_mudata_results(target, key_added=key_added, params=params, per_mod=per_mod, obs=mdata_obs,
+                         obsm=mdata_obsm, uns=uns)
 
 
 # --------------------------------------------------------------------------- block sPLS

@@ -28,6 +28,7 @@ from .._conventions import (
     get_matrix,
     get_obs_vector,
     working_object,
+    write_mudata_results,
     write_results,
 )
 
@@ -71,19 +72,7 @@ def _mudata_blocks(mdata, x_mod: str, y_mod: str, x_layer: str | None, y_layer: 
 
 def _write_mudata(target, *, key_added: str, x_mod: str, y_mod: str, per_mod: dict, params: dict, uns: dict) -> None:
     """Check every per-modality array against its modality, then write all of them and ``mdata.uns[key_added]``."""
-    for mod, slots in per_mod.items():
-        ad = target[mod]
-        for slot, items in slots.items():
-            n = ad.n_obs if slot == "obsm" else ad.n_vars
-            for k, v in items.items():
-                if len(v) != n:
-                    raise ValidationError(f"internal: mdata[{mod!r}].{slot}[{k!r}] has {len(v)} rows, expected {n}")
-    for mod, slots in per_mod.items():
-        ad = target[mod]
-        for slot, items in slots.items():
-            for k, v in items.items():
-                getattr(ad, slot)[k] = v
-    write_results(target, key_added=key_added, params=params, uns=uns)
+    write_mudata_results(target, key_added=key_added, params=params, per_mod=per_mod, uns=uns)
 
 
 # --------------------------------------------------------------------------- PCA / sPCA
