@@ -13,12 +13,16 @@ See ``docs/datasets.md``.
 from __future__ import annotations
 
 from ._bundled import _demo_survival_available, bundled_path, demo_survival
+from ._ectopic import synthetic_ectopic  # registers "synthetic_ectopic"
+from ._gonet import synthetic_go_phenotype  # registers "synthetic_go_phenotype"
+from ._hic import synthetic_hic  # registers "synthetic_hic"
 from ._mixomics import FUNCTION_NAMES as _MIXOMICS_FUNCTIONS
 from ._mixomics import LOADERS as _MIXOMICS_LOADERS
 from ._mixomics import is_available as _mixomics_is_available
 from ._mixomics import mixomics, mixomics_dir, mixomics_names, verify_mixomics
 from ._mixomics_registry import DATASETS as _MIXOMICS_SPECS
 from ._mixomics_registry import MIXOMICS_LICENSE, MIXOMICS_VERSION
+from ._multiomics import synthetic_multiomics
 from ._paths import (
     DATA_DIR_ENV,
     ChecksumError,
@@ -29,10 +33,6 @@ from ._paths import (
     sha256_file,
 )
 from ._registry import DatasetInfo, get_info, list_datasets, load, register, register_synthetic
-from ._ectopic import synthetic_ectopic  # registers "synthetic_ectopic"
-from ._gonet import synthetic_go_phenotype  # registers "synthetic_go_phenotype"
-from ._hic import synthetic_hic  # registers "synthetic_hic"
-from ._multiomics import synthetic_multiomics
 from ._regulatory import synthetic_tf_binding  # registers "synthetic_tf_binding"
 from ._synthetic import synthetic_survival
 

@@ -15,8 +15,6 @@ AnnData/MuData drivers live in :mod:`pyomics_bridge.tl` (``pca_mixomics``, ``spc
 ``docs/multiomics.md``.
 """
 
-from ._engine import MODES, TwoBlockFit, explained_variance, loadings_star_mixomics, rotations, spls_engine
-from ._nipals import NipalsResult, impute_nipals, nipals
 from ._block import BlockPLS, BlockPLSDA, BlockSPLS, BlockSPLSDA
 from ._block_predict import BlockPrediction
 from ._block_similarity import block_network, block_similarity, cim_diablo
@@ -24,6 +22,8 @@ from ._compare import compare_backends
 from ._consensus import ConsensusClustering, consensus_cdf, consensus_labels, pac_score
 from ._cv import fold_labels, stratified_folds
 from ._design import design_matrix
+from ._engine import MODES, TwoBlockFit, explained_variance, loadings_star_mixomics, rotations, spls_engine
+from ._nipals import NipalsResult, impute_nipals, nipals
 from ._pca import PCA, SPCA
 from ._perf import BlockPerfResult, PerfResult, perf
 from ._pls import PLS, SPLS

@@ -138,8 +138,8 @@ def _versions_via_rscript(rbin: str, packages: Sequence[str]) -> dict[str, str |
     try:
         out = subprocess.run([rscript, "--vanilla", "-e", code], capture_output=True, text=True, timeout=120)
     except (OSError, subprocess.TimeoutExpired):
-        return {p: None for p in packages}
-    found: dict[str, str | None] = {p: None for p in packages}
+        return dict.fromkeys(packages)
+    found: dict[str, str | None] = dict.fromkeys(packages)
     for line in out.stdout.splitlines():
         parts = line.split()
         if len(parts) == 2 and parts[0] in found and parts[1] != "NA":
@@ -167,7 +167,7 @@ def check(packages: Sequence[str] = CHECKED_PACKAGES, *, verbose: bool = True) -
     rbin = r_executable()
     rpy2_ok = is_available("rpy2")
     r_version = None
-    pkg_versions: dict[str, str | None] = {p: None for p in packages}
+    pkg_versions: dict[str, str | None] = dict.fromkeys(packages)
     rpy2_detail = "pip install 'pyomics_bridge[r]'"
     if rbin is not None and rpy2_ok:
         try:

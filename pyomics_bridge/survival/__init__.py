@@ -14,10 +14,18 @@ from ._ectopic import AdaptiveThreshold, ThresholdResult, adaptive_thresholds, t
 from ._kaplan_meier import CONF_TYPES, kaplan_meier, median_survival
 from ._logrank import LogrankResult, logrank_test
 from ._logrank_screen import logrank_screen
+from ._maxstat import (
+    PMETHODS,
+    MaxstatResult,
+    bh_adjust,
+    logrank_scores,
+    maxstat_cutpoint,
+    maxstat_screen,
+    permutation_maxT,
+)
+from ._maxstat_pvalues import p_lausen92, p_lausen94
 from ._prognostic_score import DEFAULT_BINS, activation_count, check_bins, evaluate_score, risk_groups
 from ._thresholds import activation_frequency, reference_thresholds, tissue_restriction
-from ._maxstat import PMETHODS, MaxstatResult, bh_adjust, logrank_scores, maxstat_cutpoint, maxstat_screen, permutation_maxT
-from ._maxstat_pvalues import p_lausen92, p_lausen94
 
 __all__ = [
     "activation_count",
