@@ -2,7 +2,8 @@
 
 Locations (each test skips with a reason when its files are absent):
 
-* golden outputs: ``$POB_MIXOMICS_REF`` or ``<repo>/../shared/reference/mixomics``;
+* golden outputs: ``$POB_MIXOMICS_REF``, else ``tests/reference/mixomics`` (committed), else
+  ``<repo>/../shared/reference/mixomics``;
 * datasets: ``$POB_DATA_DIR/mixomics/<dataset>/`` or ``<repo>/../shared/datasets/mixomics/<dataset>/``.
 
 The worst relative difference measured per case is printed in pytest's terminal summary.
@@ -28,7 +29,11 @@ WORST: dict[str, dict[str, float]] = {}
 
 def ref_dir() -> Path:
     env = os.environ.get("POB_MIXOMICS_REF")
-    return Path(env).expanduser() if env else _SHARED / "reference" / "mixomics"
+    if env:
+        return Path(env).expanduser()
+    # The golden outputs are committed with the tests; the shared copy is the fallback.
+    local = Path(__file__).resolve().parents[1] / "reference" / "mixomics"
+    return local if local.is_dir() else _SHARED / "reference" / "mixomics"
 
 
 def data_dir() -> Path:

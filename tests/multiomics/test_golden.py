@@ -1,4 +1,4 @@
-"""Agreement with the golden outputs of mixOmics 6.35.2 (``../shared/reference/mixomics``).
+"""Agreement with the golden outputs of mixOmics 6.35.2 (``tests/reference/mixomics``).
 
 Components are sign-aligned first: one sign per component from the X loadings, applied to every block. Numeric
 outputs must agree to ``TOL`` relative (max|Δ|/max|R|); classes, selected features and iteration counts exactly.
