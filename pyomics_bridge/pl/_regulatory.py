@@ -27,6 +27,13 @@ def _coef_col(features, model):
     return col
 
 
+def _top_selected(features, family: str, model: str, top: int):
+    """Coefficient column and the ``top`` selected features of one family, largest |coefficient| first."""
+    col = _coef_col(features, model)
+    sel = features[(features["family"] == family) & (features[col] != 0)]
+    return col, sel.reindex(sel[col].abs().sort_values(ascending=False).index).head(top)
+
+
 def tfscope_core(adata: AnnData, *, key: str = "tfscope", model: str = "core", kind: str = "logo", ax=None):
     """Discriminative core motif: per position and base, the L1-logistic coefficient (class A up, class B down).
 
@@ -119,10 +126,7 @@ def tfscope_environment(adata: AnnData, *, key: str = "tfscope", model: str = "e
     import matplotlib as mpl
 
     rec = _record(adata, key)
-    f = rec["features"]
-    col = _coef_col(f, model)
-    env = f[(f["family"] == "environment") & (f[col] != 0)]
-    env = env.reindex(env[col].abs().sort_values(ascending=False).index).head(top)
+    col, env = _top_selected(rec["features"], "environment", model, top)
     ax = get_ax(ax, figsize=(6.5, max(2.5, 0.3 * len(env) + 1)))
     if env.empty:
         ax.text(0.5, 0.5, "no environment feature selected", ha="center", va="center", transform=ax.transAxes)
@@ -163,10 +167,7 @@ def tfscope_cofactors(adata: AnnData, *, key: str = "tfscope", model: str = "cof
     The :class:`matplotlib.axes.Axes`.
     """
     rec = _record(adata, key)
-    f = rec["features"]
-    col = _coef_col(f, model)
-    cof = f[(f["family"] == "cofactor") & (f[col] != 0)]
-    cof = cof.reindex(cof[col].abs().sort_values(ascending=False).index).head(top)
+    col, cof = _top_selected(rec["features"], "cofactor", model, top)
     ax = get_ax(ax, figsize=(6.0, max(2.5, 0.3 * len(cof) + 1)))
     if cof.empty:
         ax.text(0.5, 0.5, "no co-factor feature selected", ha="center", va="center", transform=ax.transAxes)
