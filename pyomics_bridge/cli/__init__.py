@@ -44,7 +44,10 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
+    # --verbose raises only our own logger: dependencies that log to the root logger (mudata's option
+    # contexts) stay quiet.
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    logging.getLogger("pyomics_bridge").setLevel(logging.INFO if args.verbose else logging.WARNING)
     commands = {"info": cmd_info, "demo": cmd_demo, "run": cmd_run}
     try:
         return commands[args.command](args)

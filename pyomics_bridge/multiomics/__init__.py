@@ -15,6 +15,7 @@ AnnData/MuData drivers live in :mod:`pyomics_bridge.tl` (``pca_mixomics``, ``spc
 ``docs/multiomics.md``.
 """
 
+from ._auroc import AurocResult, auc_table, auroc
 from ._block import BlockPLS, BlockPLSDA, BlockSPLS, BlockSPLSDA
 from ._block_predict import BlockPrediction
 from ._block_similarity import block_network, block_similarity, cim_diablo
@@ -23,6 +24,8 @@ from ._consensus import ConsensusClustering, consensus_cdf, consensus_labels, pa
 from ._cv import fold_labels, stratified_folds
 from ._design import design_matrix
 from ._engine import MODES, TwoBlockFit, explained_variance, loadings_star_mixomics, rotations, spls_engine
+from ._mint import MINTPLS, MINTPLSDA, MINTSPLS, MINTSPLSDA, study_scale
+from ._mint_perf import MINTPerfResult, TuneMINTResult, perf_mint, tune_mint_splsda
 from ._nipals import NipalsResult, impute_nipals, nipals
 from ._pca import PCA, SPCA
 from ._perf import BlockPerfResult, PerfResult, perf
@@ -32,9 +35,25 @@ from ._preprocess import Scaling, apply_scaling, class_levels, dummy_matrix, nea
 from ._rcc import RCC, cov_shrink
 from ._similarity import correlation_circle, na_cor, similarity_matrix, vip
 from ._sparse import check_keep, soft_threshold
+from ._tune_spls import TuneSPLSResult, select_keep_pair, tune_spls
 from ._tune import TuneRCCResult, TuneResult, tune_block_splsda, tune_rcc, tune_splsda
 
 __all__ = [
+    "AurocResult",
+    "auc_table",
+    "auroc",
+    "MINTPLS",
+    "MINTPLSDA",
+    "MINTSPLS",
+    "MINTSPLSDA",
+    "study_scale",
+    "MINTPerfResult",
+    "TuneMINTResult",
+    "perf_mint",
+    "tune_mint_splsda",
+    "TuneSPLSResult",
+    "select_keep_pair",
+    "tune_spls",
     "PCA",
     "SPCA",
     "PLS",

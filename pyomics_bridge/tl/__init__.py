@@ -8,6 +8,7 @@ Each function validates its inputs, calls a kernel or estimator from a method-fa
 from ._clustering import consensus_clustering
 from ._cox import cox
 from ._diablo import block_spls, diablo, diablo_predict
+from ._mint import mint_plsda, mint_splsda
 from ._gonet import gonet
 from ._hic import consensus_structure, ice, infer_structure
 from ._multiomics import pca_mixomics, pls, plsda, plsda_predict, rcc, spca, spls, splsda
@@ -23,6 +24,8 @@ from ._regulatory import tfscope
 from ._survival import kaplan_meier, logrank
 
 __all__ = [
+    "mint_plsda",
+    "mint_splsda",
     "activation_reference",
     "activation_score",
     "block_spls",
