@@ -168,3 +168,48 @@ def test_r_backend_reports_separation(require_r_survival):
     cox(adata, covariates=["flag"], key_added="r", backend="r")
     assert not adata.uns["py"]["converged"] and not adata.uns["r"]["converged"]
     assert any("infinite" in w for w in adata.uns["r"]["warnings"])
+
+
+# --------------------------------------------------------------------------- proportional-hazards test
+def test_zph_slots_match_cox_zph_and_plot():
+    from pyomics_bridge.pl._cox_zph import cox_zph as pl_cox_zph
+    from pyomics_bridge.survival import cox_zph
+
+    adata = make_adata(seed=3)
+    cox(adata, covariates=["g0", "age", "stage"], zph="rank")
+    rec = adata.uns["cox"]
+    X = pd.DataFrame({"g0": adata.X[:, 0], "age": adata.obs["age"],
+                      "stage[II]": (adata.obs["stage"] == "II").astype(float),
+                      "stage[III]": (adata.obs["stage"] == "III").astype(float)})
+    t, e = adata.obs["time"].to_numpy(), adata.obs["event"].to_numpy()
+    ref = cox_zph(CoxPH().fit(X, t, e), X, t, e, transform="rank")
+    np.testing.assert_allclose(rec["zph"]["chisq"].to_numpy(), ref.table["chisq"].to_numpy(), rtol=1e-10)
+    assert list(rec["zph"].index) == ["g0", "age", "stage[II]", "stage[III]", "GLOBAL"]
+    np.testing.assert_allclose(rec["zph_residuals"]["age"].to_numpy(), ref.y["age"].to_numpy(), rtol=1e-10)
+    assert rec["params"]["zph"] == "rank"
+    pytest.importorskip("matplotlib")
+    ax = pl_cox_zph(adata, covariate="age")
+    pts = ax.collections[0].get_offsets()
+    np.testing.assert_allclose(np.asarray(pts)[:, 1], ref.y["age"].to_numpy())
+    assert "PH test p" in ax.get_title()
+    with pytest.raises(ValidationError, match="unknown covariate"):
+        pl_cox_zph(adata, covariate="nope")
+    b = make_adata(seed=3)
+    cox(b, covariates=["g0"])
+    with pytest.raises(ValidationError, match="zph="):
+        pl_cox_zph(b)
+    with pytest.raises(ValidationError, match="zph must be"):
+        cox(b, covariates=["g0"], zph="log")
+
+
+@pytest.mark.r
+def test_zph_backends_identical(require_r_survival):
+    a, b = make_adata(seed=4), make_adata(seed=4)
+    cox(a, covariates=["g0", "g1", "age"], zph="km")
+    cox(b, covariates=["g0", "g1", "age"], zph="km", backend="r")
+    za, zb = a.uns["cox"]["zph"], b.uns["cox"]["zph"]
+    assert list(za.index) == list(zb.index)
+    np.testing.assert_allclose(za["chisq"].to_numpy(), zb["chisq"].to_numpy(), rtol=1e-6)
+    ra, rb = a.uns["cox"]["zph_residuals"], b.uns["cox"]["zph_residuals"]
+    assert list(ra.columns) == list(rb.columns)
+    np.testing.assert_allclose(ra.to_numpy(float), rb.to_numpy(float), rtol=1e-6, atol=1e-8)

@@ -146,3 +146,18 @@ def test_h5ad_roundtrip(cohort, tmp_path):
     b = ad.read_h5ad(tmp_path / "x.h5ad")
     assert b.uns["prognostic"]["params"]["mode"] == "calibrated"
     np.testing.assert_array_equal(b.obs["n_activated"], a.obs["n_activated"])
+
+
+def test_cross_validated_hr_columns(cohort):
+    a = cohort.copy()
+    P.prognostic_thresholds(a, genes="tissue_restricted", mode="epimed", cv=None, cv_hr=3, random_state=0)
+    v = a.var
+    truth = v["prognostic"] & v["prognostic_validated"]
+    assert truth.sum() >= 3
+    # planted genes keep a cross-validated HR > 1 (NaN: no admissible cut in a half, e.g. rare activation)
+    cvh = v.loc[truth, "prognostic_cv_hr"]
+    assert cvh.notna().sum() >= 4 and (cvh.dropna() > 1.2).all()
+    assert cvh.isna().eq(v.loc[truth, "prognostic_cv_hr_repeats"] == 0).all()
+    assert v.loc[~v["tissue_restricted"], "prognostic_cv_hr"].isna().all()
+    assert (v.loc[v["tissue_restricted"], "prognostic_cv_hr_repeats"] <= 3).all()
+    assert a.uns["prognostic"]["params"]["cv_hr"] == 3

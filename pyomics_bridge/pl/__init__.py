@@ -4,6 +4,7 @@ matplotlib is imported only when a plotting function is called (extra ``plot``).
 Every function takes the data object first, returns the :class:`matplotlib.axes.Axes`, and accepts ``ax=``.
 """
 
+from ._cox_zph import cox_zph
 from ._gonet import gonet_terms
 from ._hic import contact_map, distance_decay, structure_3d
 from ._km_risk_table import kaplan_meier_risk_table, numbers_at_risk
@@ -33,6 +34,7 @@ __all__ = [
     "consensus_data",
     "contact_map",
     "correlation_circle",
+    "cox_zph",
     "diablo_network",
     "diablo_network_data",
     "distance_decay",

@@ -32,6 +32,7 @@ _LAZY = {
     "survival": ".survival",
     "survival_maxstat": ".survival_maxstat",
     "survival_cox": ".survival_cox",
+    "survival_zph": ".survival_zph",
     "mixomics": ".mixomics",
 }
 

@@ -1,6 +1,7 @@
 """Survival analysis and prognostic biomarkers (kernels and estimators).
 
-Kaplan–Meier, log-rank / :math:`G^\\rho` tests, Cox proportional hazards (Efron/Breslow, strata) and vectorised
+Kaplan–Meier, log-rank / :math:`G^\\rho` tests, Cox proportional hazards (Efron/Breslow, strata) with the
+proportional-hazards test (``cox_zph``, as R ``cox.zph``) and vectorised
 screens (``logrank_screen``, ``cox_screen``), maximally selected log-rank cut-points with selection-corrected
 p-values (``maxstat_cutpoint``), all validated against R's ``survival`` and ``maxstat`` packages
 (reference calls in :mod:`pyomics_bridge.r.survival`, ``survival_cox``, ``survival_maxstat``).
@@ -8,7 +9,9 @@ p-values (``maxstat_cutpoint``), all validated against R's ``survival`` and ``ma
 
 from ._cox import ChiSquareTest, CoxConvergenceWarning, CoxPH, concordance_counts
 from ._cox_screen import cox_screen
+from ._cox_zph import ZPH_TRANSFORMS, CoxZphResult, cox_zph
 from ._cut_scan import CutGrid, cut_grid, logrank_cut_scan, permutation_max_z
+from ._cv_hr import cross_validated_hr
 from ._discrimination import Concordance, TimeDependentAUC, censoring_survival, concordance_index, time_dependent_auc
 from ._ectopic import AdaptiveThreshold, ThresholdResult, adaptive_thresholds, transfer_by_percentile, truncate_survival
 from ._kaplan_meier import CONF_TYPES, kaplan_meier, median_survival
@@ -38,6 +41,9 @@ __all__ = [
     "concordance_counts",
     "CONF_TYPES",
     "cox_screen",
+    "cox_zph",
+    "cross_validated_hr",
+    "CoxZphResult",
     "CoxConvergenceWarning",
     "CoxPH",
     "cut_grid",
@@ -65,6 +71,7 @@ __all__ = [
     "tissue_restriction",
     "transfer_by_percentile",
     "truncate_survival",
+    "ZPH_TRANSFORMS",
     "Concordance",
     "TimeDependentAUC",
     "censoring_survival",

@@ -6,13 +6,14 @@ Newton–Raphson and convergence rule), but no Python loop runs per gene:
 
 1. samples are sorted by time once;
 2. for a batch of genes, :math:`r_{ij} = e^{\beta_j x_{ij}}` and the products :math:`r x`, :math:`r x^2` are
-   accumulated by **reverse cumulative sums over samples**, giving the risk-set sums :math:`S_0, S_1, S_2` for
-   every (distinct event time, gene) by gathering at the first sample of each time;
-3. the tied-event sums :math:`S_m^D` are segment sums over the events of each time (Efron corrections
+   accumulated by **prefix sums over samples** (a blocked scan, see ``_Kernel``), giving the risk-set sums
+   :math:`S_0, S_1, S_2` for every (distinct event time, gene) by gathering at the first sample of each time;
+3. the tied-event sums :math:`S_m^D` are differences of two prefixes (Efron corrections
    :math:`S_m - \tfrac{k}{d} S_m^D`);
 4. log-likelihood, score and information of every gene are column sums, and all :math:`\beta_j` take their
    Newton step together, each with its own step halving and convergence test. Converged genes leave the
-   active set.
+   active set. The first evaluation (at :math:`\beta = 0`) needs no exponential and no logarithm: the
+   denominators are the risk-set sizes, shared by all genes, so its sums are matrix–vector products.
 
 Memory is a few arrays of ``n_samples × batch_size`` float64. Batches may run in parallel
 (``n_jobs``, through :func:`pyomics_bridge._parallel.parallel_map`); results do not depend on ``n_jobs`` or
@@ -45,48 +46,99 @@ SCREEN_COLUMNS = ("coef", "se", "z", "p", "hr", "hr_lower", "hr_upper", "loglik"
 class _Kernel:
     """Risk-set sums per (event time, gene) for one stratum.
 
-    Batch matrices hold the samples in order of **decreasing** time, so the risk set of an event time (follow-up
-    >= t) is a prefix of the rows, and the same prefix without the tied events at t is a shorter prefix
-    (:func:`~pyomics_bridge.survival._cox.risk_sets` puts events before censorings at equal times). The prefix
-    ends needed are sorted into ``bounds``; a sparse segment-indicator product sums the rows between consecutive
-    bounds (one nonzero per sample), and a running sum over the few segments gives every prefix sum. This avoids
-    ``cumsum`` along the sample axis, which is slow (strided) for a samples × genes array.
+    The samples are taken in order of **decreasing** time, so the risk set of an event time (follow-up >= t) is a
+    prefix of the rows, and the same prefix without the tied events at t is a shorter prefix
+    (:func:`~pyomics_bridge.survival._cox.risk_sets` puts events before censorings at equal times).
+
+    Prefix sums use a **blocked scan**: the rows are cut into ``K`` blocks of ``m`` rows (``m ≈ √n``) and stored
+    as an ``(m, K, genes)`` array, so that ``m`` in-place additions of contiguous ``(K, genes)`` slabs give every
+    within-block prefix sum of all blocks and genes at once, and ``K`` additions of ``genes``-vectors give the
+    block offsets. Only the prefixes that are needed (one or two per event time) are then gathered. This replaces
+    ``cumsum`` along the sample axis, which is slow (strided, sequential) for a samples × genes array, and a
+    Python-level running sum over every event time.
     """
 
-    def __init__(self, rs: RiskSets, n: int, efron: bool):
-        from scipy import sparse
-
+    def __init__(self, rs: RiskSets, n: int, efron: bool, block: int | None = None):
         self.n = n
+        self.m = m = int(block) if block else int(min(64, max(8, round(np.sqrt(n)))))
+        self.K = -(-n // m)
         self.ev = (n - 1 - rs.ev)[::-1].copy()  # event rows in decreasing-time order
         hi = n - rs.start  # risk set of group g = first hi[g] rows
         lo = hi - rs.d.astype(np.int64)  # ... without its tied events
-        bounds = np.unique(np.concatenate((hi, lo)) if efron else hi)
-        bounds = bounds[bounds > 0]
-        # segment k = rows [bounds[k-1], bounds[k]); rows past the last bound are never at risk at an event
-        rows = np.arange(int(bounds[-1]))
-        seg = np.searchsorted(bounds, rows, side="right")
-        self.M = sparse.csr_matrix((np.ones(rows.size), (seg, rows)), shape=(bounds.size, n))
-        # index into [0-row, cumulative segment sums]
-        self.ihi = np.searchsorted(bounds, hi) + 1
-        self.ilo = np.where(lo > 0, np.searchsorted(bounds, lo) + 1, 0) if efron else None
+        self.jh, self.kh = self._loc(hi)
+        self.hi, self.lo, self.d = hi, lo, rs.d  # per event time (the counts kernel of binary columns uses them)
+        self.ev_group, self.frac = rs.ev_group, rs.frac
         # event rows k >= 1 of tied times: Efron interpolates their sums; Breslow repeats the k = 0 term d times
         later = np.concatenate(([False], rs.ev_group[1:] == rs.ev_group[:-1]))
         self.efron = efron and bool(later.any())
-        self.f_tied = rs.frac[later][:, None]
-        self.one_minus_f_tied = 1.0 - self.f_tied
-        self.ihi_tied = self.ihi[rs.ev_group[later]]
-        self.ilo_tied = self.ilo[rs.ev_group[later]] if efron else None
         self.mult = None if efron or not later.any() else rs.d
+        s0_first = hi.astype(np.float64)  # risk-set sizes = S0 at beta = 0
+        v_first = 1.0 / s0_first * (1.0 if self.mult is None else self.mult)
+        log_den = float(np.log(s0_first) @ (np.ones(hi.size) if self.mult is None else self.mult))
+        acc = np.zeros(n + 1)
+        np.add.at(acc, hi, v_first)
+        if self.efron:
+            g_t = rs.ev_group[later]
+            f = rs.frac[later]
+            lo_t = lo[g_t]
+            self.g_tied = g_t
+            self.one_minus_f = (1.0 - f)[:, None]
+            self.f_lo = (f * (lo_t > 0))[:, None]  # the prefix of 0 rows is 0
+            self.jl, self.kl = self._loc(np.maximum(lo_t, 1))
+            s0_tied = (1.0 - f) * hi[g_t] + f * lo_t
+            log_den += float(np.log(s0_tied).sum())
+            np.add.at(acc, hi[g_t], (1.0 - f) / s0_tied)
+            np.add.at(acc, lo_t, f / s0_tied)
+            self.inv_s0_tied = (1.0 / s0_tied)[:, None]
+        self.inv_s0_first = (1.0 / s0_first)[:, None]
+        self.loglik0 = -log_den
+        # at beta = 0, sum over event rows of S_m / S0 = w @ x^m, with w_i = sum of 1/S0 over the rows at risk
+        self.w0 = np.cumsum(acc[::-1])[::-1][1:]
 
-    def _prefix(self, a: np.ndarray) -> np.ndarray:
-        """Zero row followed by the running sums of the segment sums of ``a`` (rows = bounds)."""
-        seg = self.M @ a
-        out = np.empty((seg.shape[0] + 1, seg.shape[1]))
-        out[0] = 0.0
-        out[1] = seg[0]
-        for k in range(1, seg.shape[0]):  # row-wise running sum: contiguous, unlike cumsum(axis=0)
-            np.add(out[k], seg[k], out=out[k + 1])
+    def _loc(self, h: np.ndarray):
+        """Flat index (row in block × K + block) and block of the last row of the prefix of ``h`` rows."""
+        i = np.asarray(h, dtype=np.int64) - 1
+        return (i % self.m) * self.K + i // self.m, i // self.m
+
+    def _gather(self, Q: np.ndarray, O: np.ndarray, flat: np.ndarray, blk: np.ndarray) -> np.ndarray:
+        out = np.take(Q.reshape(-1, Q.shape[2]), flat, axis=0)
+        out += np.take(O, blk, axis=0)
         return out
+
+    def layout(self, X: np.ndarray) -> np.ndarray:
+        """``(n, genes)`` in decreasing-time order -> the ``(m, K, genes)`` scan layout (zero padding rows)."""
+        b = X.shape[1]
+        out = np.zeros((self.K * self.m, b))
+        out[:self.n] = X
+        return np.ascontiguousarray(out.reshape(self.K, self.m, b).transpose(1, 0, 2))
+
+    @staticmethod
+    def _scan(Q: np.ndarray) -> np.ndarray:
+        """In place: within-block inclusive prefix sums of ``Q`` (scan layout); returns the block offsets."""
+        m, K, W = Q.shape
+        for j in range(1, m):  # contiguous (K, W) slabs
+            np.add(Q[j - 1], Q[j], out=Q[j])
+        O = np.empty((K, W))
+        O[0] = 0.0
+        tot = Q[m - 1]
+        for k in range(1, K):
+            np.add(O[k - 1], tot[k - 1], out=O[k])
+        return O
+
+    def _prefixes(self, a: np.ndarray):
+        """Prefix sums of ``a`` (scan layout, overwritten) at the first event row of every time, and at the tied
+        rows (Efron)."""
+        Q = a
+        O = self._scan(Q)
+        first = self._gather(Q, O, self.jh, self.kh)
+        if not self.efron:
+            return first, None
+        lo = self._gather(Q, O, self.jl, self.kl)
+        lo *= self.f_lo
+        tied = first[self.g_tied]
+        tied *= self.one_minus_f
+        tied += lo
+        return first, tied
 
     @staticmethod
     def _row_terms(s: np.ndarray, b: int, mult: np.ndarray | None = None):
@@ -108,39 +160,58 @@ class _Kernel:
         return sum_log, sum_a1, (a2.sum(axis=0) if mult is None else mult @ a2)
 
     def sums(self, a: np.ndarray):
-        """Sums over the event rows of the Efron (or Breslow) terms for ``a = [r | r x | r x^2]``.
+        """Sums over the event rows of the Efron (or Breslow) terms for ``a = [r | r x | r x^2]`` (scan layout).
 
-        The first event of every time (k = 0, f = 0) uses the plain risk-set sums, gathered once per time; only
-        the further tied events (k >= 1, Efron) need the interpolation ``(1 - f) S + f S_without_ties``.
+        The first event of every time (k = 0, f = 0) uses the plain risk-set sums; only the further tied events
+        (k >= 1, Efron) need the interpolation ``(1 - f) S + f S_without_ties``.
         """
-        b = a.shape[1] // 3
-        c = self._prefix(a)
-        if not self.efron:
-            return self._row_terms(c[self.ihi], b, self.mult)
-        sk = c[self.ihi_tied]
-        sk *= self.one_minus_f_tied
-        sk += self.f_tied * c[self.ilo_tied]
-        first = self._row_terms(c[self.ihi], b)
-        return tuple(x + y for x, y in zip(first, self._row_terms(sk, b), strict=True))
+        b = a.shape[2] // 3
+        first, tied = self._prefixes(a)
+        out = self._row_terms(first, b, self.mult)
+        if tied is None:
+            return out
+        return tuple(x + y for x, y in zip(out, self._row_terms(tied, b), strict=True))
 
     def terms(self, X: np.ndarray, beta: np.ndarray, sum_x_ev: np.ndarray):
-        """Log-likelihood, score and information of each column of ``X`` (decreasing time) at its ``beta``."""
-        n, b = X.shape
+        """Log-likelihood, score and information of each column of ``X`` (scan layout) at its ``beta``."""
+        m, K, b = X.shape
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            buf = np.empty((n, 3 * b))
-            r, rx, rxx = buf[:, :b], buf[:, b:2 * b], buf[:, 2 * b:]
-            if np.any(beta):
-                np.multiply(X, beta, out=r)
-                np.exp(r, out=r)
-                np.multiply(r, X, out=rx)
-            else:  # beta = 0 (first evaluation): no exp needed
-                r.fill(1.0)
-                rx[...] = X
+            buf = np.empty((m, K, 3 * b))
+            r, rx, rxx = buf[..., :b], buf[..., b:2 * b], buf[..., 2 * b:]
+            np.multiply(X, beta, out=r)
+            np.exp(r, out=r)
+            np.multiply(r, X, out=rx)
             np.multiply(rx, X, out=rxx)
             log_den, sum_a1, info = self.sums(buf)
             loglik = beta * sum_x_ev - log_den
             score = sum_x_ev - sum_a1
         return loglik, score, info
+
+    def terms0(self, X: np.ndarray, Xl: np.ndarray, sum_x_ev: np.ndarray):
+        """Score and information at beta = 0 (``X``: decreasing-time rows, ``Xl``: its scan layout).
+
+        At beta = 0 the denominators are the risk-set sizes, the same for every gene, so the sums of S1/S0 and
+        S2/S0 over the event rows are the products ``w0 @ x`` and ``w0 @ x^2``; only (S1/S0)^2 needs prefix sums.
+        """
+        with np.errstate(over="ignore", invalid="ignore"):
+            score = sum_x_ev - self.w0 @ X
+            s2 = self.w0 @ (X * X)
+            Q = Xl.copy()
+            O = self._scan(Q)
+            first = self._gather(Q, O, self.jh, self.kh)
+            a1 = first * self.inv_s0_first
+            a1 *= a1
+            sq = a1.sum(axis=0) if self.mult is None else self.mult @ a1
+            if self.efron:
+                lo = self._gather(Q, O, self.jl, self.kl)
+                lo *= self.f_lo
+                tied = first[self.g_tied]
+                tied *= self.one_minus_f
+                tied += lo
+                tied *= self.inv_s0_tied
+                tied *= tied
+                sq += tied.sum(axis=0)
+        return score, s2 - sq
 
 
 def _newton_step(score, info):
@@ -149,31 +220,21 @@ def _newton_step(score, info):
     return np.where(np.isfinite(step), step, 0.0)
 
 
-def _screen_batch(task) -> dict[str, np.ndarray]:
-    """Fit the univariate Cox model of every column of one batch (sorted samples × genes)."""
-    X, kernel, loglik0, tol, max_iter = task
-    n, m = X.shape
-    X = X - X.mean(axis=0)
-    sum_x_ev = X[kernel.ev].sum(axis=0)
-    out = {"coef": np.full(m, np.nan), "info": np.full(m, np.nan), "loglik": np.full(m, np.nan),
-           "step": np.full(m, np.nan), "n_iter": np.zeros(m, dtype=np.int64), "converged": np.zeros(m, dtype=bool)}
-    _, u0, i0 = kernel.terms(X, np.zeros(m), sum_x_ev)
-    valid = (np.ptp(X, axis=0) > 0) & (i0 > 0) & np.isfinite(i0)
-    cols = np.flatnonzero(valid)
-    if max_iter <= 0 or cols.size == 0:
-        if max_iter <= 0:
-            out["coef"][cols], out["info"][cols], out["loglik"][cols] = 0.0, i0[cols], loglik0
-            out["step"][cols] = _newton_step(u0[cols], i0[cols])
-        return out
-    # per-column Newton–Raphson state (R coxph rules), restricted to the active columns
+def _newton(terms, u0: np.ndarray, i0: np.ndarray, loglik0: float, tol: float, max_iter: int,
+            out: dict[str, np.ndarray], cols: np.ndarray) -> dict[str, np.ndarray]:
+    """Newton–Raphson of many one-covariate Cox models at once, with R ``coxph``'s rules per column.
+
+    ``terms(active, beta)`` returns the log-likelihood, score and information of the columns ``cols[active]`` at
+    ``beta``; ``u0``/``i0`` are the score and information of the columns ``cols`` at beta = 0. Results are
+    written into ``out`` at ``cols``.
+    """
     beta = np.zeros(cols.size)
-    new = _newton_step(u0[cols], i0[cols])
+    new = _newton_step(u0, i0)
     ll_old = np.full(cols.size, loglik0)
     halving = np.zeros(cols.size, dtype=bool)
     active = np.arange(cols.size)
     for it in range(1, max_iter + 1):
-        Xa = X if active.size == m else X[:, cols[active]]  # all columns valid and active: no copy
-        ll, u, info = kernel.terms(Xa, new[active], sum_x_ev[cols[active]])
+        ll, u, info = terms(active, new[active])
         ok = np.isfinite(ll) & np.isfinite(info)
         with np.errstate(divide="ignore", invalid="ignore"):
             small = np.where(ll == 0, ll_old[active] == 0, np.abs(1.0 - ll_old[active] / ll) <= tol)
@@ -192,7 +253,7 @@ def _screen_batch(task) -> dict[str, np.ndarray]:
             back = active[~conv & worse]
             if back.size:
                 cb = cols[back]
-                ll_b, u_b, i_b = kernel.terms(X[:, cb], beta[back], sum_x_ev[cb])
+                ll_b, u_b, i_b = terms(back, beta[back])
                 out["coef"][cb], out["loglik"][cb], out["info"][cb] = beta[back], ll_b, i_b
                 out["step"][cb] = _newton_step(u_b, i_b)
             break
@@ -210,6 +271,58 @@ def _screen_batch(task) -> dict[str, np.ndarray]:
         if active.size == 0:
             break
     return out
+
+
+def _empty_out(m: int) -> dict[str, np.ndarray]:
+    return {"coef": np.full(m, np.nan), "info": np.full(m, np.nan), "loglik": np.full(m, np.nan),
+            "step": np.full(m, np.nan), "n_iter": np.zeros(m, dtype=np.int64), "converged": np.zeros(m, dtype=bool)}
+
+
+def _start(out, cols, u0, i0, loglik0, max_iter):
+    """Drop columns without information at beta = 0; ``max_iter <= 0``: report beta = 0. Returns the kept mask."""
+    ok0 = (i0 > 0) & np.isfinite(i0)
+    if max_iter <= 0:
+        c = cols[ok0]
+        out["coef"][c], out["info"][c], out["loglik"][c] = 0.0, i0[ok0], loglik0
+        out["step"][c] = _newton_step(u0[ok0], i0[ok0])
+    return ok0
+
+
+def _screen_batch(task) -> dict[str, np.ndarray]:
+    """Fit the univariate Cox model of every column of one batch (sorted samples × genes)."""
+    X, kernel, tol, max_iter = task
+    n, m = X.shape
+    X = X - X.mean(axis=0)
+    sum_x_ev = X[kernel.ev].sum(axis=0)
+    out = _empty_out(m)
+    valid = np.ptp(X, axis=0) > 0
+    Xv = X if valid.all() else X[:, valid]
+    cols = np.flatnonzero(valid)
+    if cols.size == 0:
+        return out
+    Xl = kernel.layout(Xv)
+    u0, i0 = kernel.terms0(Xv, Xl, sum_x_ev[cols])
+    ok0 = _start(out, cols, u0, i0, kernel.loglik0, max_iter)
+    if not ok0.all():
+        Xl, cols, u0, i0 = Xl[:, :, ok0], cols[ok0], u0[ok0], i0[ok0]
+    if max_iter <= 0 or cols.size == 0:
+        return out
+    # Xl holds the columns ``cols`` in the scan layout; ``active`` indexes into them
+    sx = sum_x_ev[cols]
+
+    def terms(active, beta):
+        return kernel.terms(Xl if active.size == cols.size else Xl[:, :, active], beta, sx[active])
+
+    return _newton(terms, u0, i0, kernel.loglik0, tol, max_iter, out, cols)
+
+
+def _dispatch(task) -> dict[str, np.ndarray]:
+    kind, inner = task
+    if kind == 1:
+        from ._cox_binary import binary_batch
+
+        return binary_batch(inner)
+    return _screen_batch(inner)
 
 
 def _as_matrix(X, var_names):
@@ -243,7 +356,7 @@ def _as_matrix(X, var_names):
     return arr, names
 
 
-def cox_screen(X, time, event, *, ties: str = "efron", var_names=None, batch_size: int = 512,
+def cox_screen(X, time, event, *, ties: str = "efron", var_names=None, batch_size: int = 128,
                n_jobs: int | None = None, progress: bool | None = None, tol: float = 1e-9, max_iter: int = 20,
                alpha: float = 0.05) -> pd.DataFrame:
     """Univariate Cox regression of survival on **each** column of ``X``, vectorised over columns.
@@ -263,7 +376,7 @@ def cox_screen(X, time, event, *, ties: str = "efron", var_names=None, batch_siz
     var_names
         Row labels of the result (default: the DataFrame columns, else ``x0, x1, ...``).
     batch_size
-        Genes per batch; memory is about ``12 × n_samples × batch_size × 8`` bytes per worker.
+        Genes per batch; memory is about ``8 × n_samples × batch_size × 8`` bytes per worker.
     n_jobs
         Parallel batches (joblib semantics); ``None`` uses ``pob.settings.n_jobs``. Results do not depend on it.
     progress
@@ -305,16 +418,22 @@ def cox_screen(X, time, event, *, ties: str = "efron", var_names=None, batch_siz
     rs = risk_sets(t, e, None, np.ones(n), ties)
     kernel = _Kernel(rs, n, ties == "efron")
     rev_order = rs.order[::-1]
-    ll0 = float(-kernel.sums(np.ones((n, 3)))[0][0])
-    starts = range(0, p, int(batch_size))
+    ll0 = kernel.loglik0
+    # 0/1 columns: the counts kernel (same likelihood, one exponential per column instead of per sample)
+    binary = ((arr == 0) | (arr == 1)).all(axis=0) if n else np.zeros(p, dtype=bool)
+    groups = [(np.flatnonzero(~binary), int(batch_size)), (np.flatnonzero(binary), 4 * int(batch_size))]
+    jobs = [(kind, idx[s:s + size]) for kind, (idx, size) in enumerate(groups) for s in range(0, idx.size, size)]
 
     def tasks():
-        for s in starts:
-            block = np.asarray(arr[:, s:s + batch_size], dtype=np.float64)[rev_order]
-            yield (block, kernel, ll0, float(tol), int(max_iter))
+        for kind, idx in jobs:
+            block = np.asarray(arr[:, idx] if idx.size < p else arr, dtype=np.float64)[rev_order]
+            yield (kind, (block, kernel, float(tol), int(max_iter)))
 
-    parts = parallel_map(_screen_batch, tasks(), n_jobs=n_jobs, progress=progress, desc="cox_screen")
-    res = {k: np.concatenate([part[k] for part in parts]) for k in parts[0]}
+    parts = parallel_map(_dispatch, tasks(), n_jobs=n_jobs, progress=progress, desc="cox_screen")
+    res = _empty_out(p)
+    for (_, idx), part in zip(jobs, parts, strict=True):
+        for k in res:
+            res[k][idx] = part[k]
     beta, info = res["coef"], res["info"]
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         se = 1.0 / np.sqrt(info)

@@ -122,8 +122,13 @@ def _hr_ok(hr: np.ndarray, direction: str) -> np.ndarray:
         return np.isfinite(hr) | np.isinf(hr)
 
 
-def _binary_cox(X: np.ndarray, grid: CutGrid, t, e, mask: np.ndarray):
-    """Efron Cox Wald p and HR of ``x > threshold`` at the (gene, cut) pairs of ``mask`` (NaN elsewhere)."""
+def _binary_cox(X: np.ndarray, grid: CutGrid, t, e, mask: np.ndarray, lr_p: np.ndarray | None = None):
+    """Efron Cox Wald p and HR of ``x > threshold`` at the (gene, cut) pairs of ``mask`` (NaN elsewhere).
+
+    A group without events makes the Cox estimate diverge (separation): its HR is reported as exactly 0
+    (no event among the activated) or ``inf`` (all events among the activated), with the log-rank p of the cut
+    (``lr_p``) in place of the meaningless Wald p.
+    """
     p = np.full(mask.shape, np.nan)
     hr = np.full(mask.shape, np.nan)
     gi, ci = np.nonzero(mask)
@@ -132,9 +137,16 @@ def _binary_cox(X: np.ndarray, grid: CutGrid, t, e, mask: np.ndarray):
     B = X[:, gi] > grid.thresholds[gi, ci][None, :]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CoxConvergenceWarning)
-        res = cox_screen(B, t, e, batch_size=1024)
-    p[gi, ci] = res["p"].to_numpy()
-    hr[gi, ci] = res["hr"].to_numpy()
+        res = cox_screen(B, t, e)
+    pv, h = res["p"].to_numpy(), res["hr"].to_numpy()
+    ev_on = e.astype(np.float64) @ B
+    ev_off = e.sum() - ev_on
+    zero = (ev_on == 0) | (ev_off == 0)
+    if zero.any():
+        h = np.where(ev_on == 0, 0.0, np.where(ev_off == 0, np.inf, h))
+        pv = np.where(zero, np.nan if lr_p is None else lr_p[gi, ci], pv)
+    p[gi, ci] = pv
+    hr[gi, ci] = h
     return p, hr
 
 
@@ -144,24 +156,30 @@ def _test_grid(X, grid, t, e, test, direction, shortlist_p, valid_cut):
         return lr, lr["pvalue"], lr["hr"], np.full(lr["z"].shape, np.nan), np.full(lr["z"].shape, np.nan)
     with np.errstate(invalid="ignore"):
         need = valid_cut & (lr["pvalue"] <= shortlist_p) & (_directed(lr["z"], direction) > 0)
-    cp, chr_ = _binary_cox(X, grid, t, e, need)
+    cp, chr_ = _binary_cox(X, grid, t, e, need, lr["pvalue"])
     return lr, cp, chr_, cp, chr_
 
 
 def _cv_task(task) -> np.ndarray:
-    """Successes (genes × cuts, bool) of one CV split: both parts validated at the same percentile."""
-    X, t, e, parts, pct, test, alpha, direction, shortlist_p = task
-    ok = None
+    """Successes (genes × cuts, bool) of one CV split: both parts validated at the same percentile.
+
+    Only the cuts of ``mask`` (those validated on the whole cohort: the others get no CV score) are tested, and
+    the test part only where the training part is validated: the Cox models of the other cuts could not change
+    the result.
+    """
+    X, t, e, parts, pct, test, alpha, direction, shortlist_p, mask = task
+    ok = mask.copy()
     for idx in parts:
         Xp, tp, ep = X[idx], t[idx], e[idx]
         grid = cut_grid(Xp, pct)
         valid = (grid.n_on > 0) & (grid.n_on < idx.size)
         if not ep.any():
             return np.zeros(grid.n_on.shape, dtype=bool)
-        _, p, hr, _, _ = _test_grid(Xp, grid, tp, ep, test, direction, shortlist_p, valid)
+        _, p, hr, _, _ = _test_grid(Xp, grid, tp, ep, test, direction, shortlist_p, valid & ok)
         with np.errstate(invalid="ignore"):
-            v = valid & (p <= alpha) & _hr_ok(hr, direction)
-        ok = v if ok is None else ok & v
+            ok &= valid & (p <= alpha) & _hr_ok(hr, direction)
+        if not ok.any():
+            break
     return ok
 
 
@@ -220,6 +238,8 @@ def adaptive_thresholds(
     shortlist_p: float = 0.25,
     full_expression: bool = True,
     store_grid: bool | None = None,
+    cv_hr: int | None = None,
+    cv_hr_by: str = "threshold",
     random_state: RandomState = 0,
     n_jobs: int | None = None,
 ) -> ThresholdResult:
@@ -263,6 +283,13 @@ def adaptive_thresholds(
         Also fit the Cox model on the continuous expression.
     store_grid
         Return the per-cut table (default: when at most 5,000 genes).
+    cv_hr
+        Number of repeats of the 2-fold cross-validated HR (Faraggi & Simon: the cut is selected in one half and
+        tested in the other, :func:`~pyomics_bridge.survival.cross_validated_hr`), which removes the optimism
+        of the HR at the selected cut; adds the columns ``cv_hr``, ``cv_hr_p``, ``cv_hr_logrank_p``,
+        ``cv_hr_repeats``. ``None`` (default): not computed.
+    cv_hr_by
+        ``"threshold"`` or ``"percentile"``: how the other half is classified.
     random_state
         Seed of the CV splits and permutations.
     n_jobs
@@ -314,6 +341,10 @@ def adaptive_thresholds(
         if ref.shape != (g,):
             raise ValidationError(f"reference must have one value per gene ({g}), got shape {ref.shape}")
         lower = np.fmax(lower, ref)
+    if cv_hr is not None and (isinstance(cv_hr, bool) or int(cv_hr) != cv_hr or cv_hr < 1):
+        raise ValidationError(f"cv_hr must be a positive number of repeats or None, got {cv_hr!r}")
+    if cv_hr_by not in ("threshold", "percentile"):
+        raise ValidationError(f"cv_hr_by must be 'threshold' or 'percentile', got {cv_hr_by!r}")
     if cv is not None:
         n_splits, n_repeats = (int(v) for v in cv)
         if n_splits < 2 or n_repeats < 1:
@@ -335,7 +366,8 @@ def adaptive_thresholds(
         splits = _cv_splits(t, e, n_splits, n_repeats, random_state)
         n_cv = len(splits)
         Xs = X[:, genes_cv]
-        tasks = [(Xs, t, e, (tr, te), pct, test, alpha, direction, shortlist_p) for tr, te in splits]
+        mask = validated_cut[genes_cv]
+        tasks = [(Xs, t, e, (tr, te), pct, test, alpha, direction, shortlist_p, mask) for tr, te in splits]
         succ = parallel_map(_cv_task, tasks, n_jobs=n_jobs, desc="CV splits")
         score = 100.0 * np.mean(np.stack(succ), axis=0)
         cv_score[genes_cv] = np.where(validated_cut[genes_cv], score, cv_score[genes_cv])
@@ -363,7 +395,7 @@ def adaptive_thresholds(
     if test == "cox":
         need &= np.isnan(cox_p)
     if need.any():
-        cp2, ch2 = _binary_cox(X, grid_, t, e, need)
+        cp2, ch2 = _binary_cox(X, grid_, t, e, need, lr["pvalue"])
         cox_p = np.where(need, cp2, cox_p)
         cox_hr = np.where(need, ch2, cox_hr)
         if test == "cox":
@@ -415,6 +447,16 @@ def adaptive_thresholds(
         table["full_expression_p"] = np.nan
         table["full_expression_hr"] = np.nan
 
+    if cv_hr is not None:
+        from ._cv_hr import cross_validated_hr
+
+        cvh = cross_validated_hr(
+            X, t, e, n_repeats=cv_hr, by=cv_hr_by, var_names=list(names), random_state=random_state, n_jobs=n_jobs,
+            reference=reference, mode=mode, grid=grid, min_samples=min_samples, noise=noise, test=test,
+            selection=selection, direction=direction, alpha=alpha, shortlist_p=shortlist_p)
+        for col in cvh.columns:
+            table[col] = cvh[col].to_numpy()
+
     if store_grid is None:
         store_grid = g <= 5000
     grid_table = None
@@ -433,7 +475,8 @@ def adaptive_thresholds(
               "direction": direction, "alpha": alpha, "grid": [float(v) for v in grid], "min_samples": int(min_samples),
               "noise": noise, "cv": None if cv is None else [n_splits, n_repeats], "n_perm": int(n_perm),
               "truncate": truncate, "shortlist_p": shortlist_p, "threshold_rule": "x > threshold",
-              "percentile_method": "linear", "ties": "efron", "random_state": random_state}
+              "percentile_method": "linear", "ties": "efron", "random_state": random_state, "cv_hr": cv_hr,
+              "cv_hr_by": cv_hr_by}
     return ThresholdResult(table=table, grid=grid_table, cv_splits=n_cv, params=params)
 
 
@@ -458,8 +501,8 @@ class AdaptiveThreshold(BaseEstimator):
     def __init__(self, mode: str = "calibrated", grid=(15.0, 85.0, 1.0), min_samples: int = 20,
                  noise: float | None = 0.3, test: str | None = None, selection: str | None = None,
                  correction: str | None = None, direction: str = "poor", alpha: float = 0.05, cv=(5, 1),
-                 n_perm: int = 1000, truncate: float | None = 120.0, random_state: RandomState = 0,
-                 n_jobs: int | None = None):
+                 n_perm: int = 1000, truncate: float | None = 120.0, cv_hr: int | None = None,
+                 random_state: RandomState = 0, n_jobs: int | None = None):
         self.mode = mode
         self.grid = grid
         self.min_samples = min_samples
@@ -472,6 +515,7 @@ class AdaptiveThreshold(BaseEstimator):
         self.cv = cv
         self.n_perm = n_perm
         self.truncate = truncate
+        self.cv_hr = cv_hr
         self.random_state = random_state
         self.n_jobs = n_jobs
 
@@ -480,7 +524,8 @@ class AdaptiveThreshold(BaseEstimator):
             X, time, event, reference=reference, var_names=var_names, mode=self.mode, grid=self.grid,
             min_samples=self.min_samples, noise=self.noise, test=self.test, selection=self.selection,
             correction=self.correction, direction=self.direction, alpha=self.alpha, cv=self.cv,
-            n_perm=self.n_perm, truncate=self.truncate, random_state=self.random_state, n_jobs=self.n_jobs)
+            n_perm=self.n_perm, truncate=self.truncate, cv_hr=self.cv_hr, random_state=self.random_state,
+            n_jobs=self.n_jobs)
         self.table_ = res.table
         self.grid_ = res.grid
         self.params_ = res.params

@@ -228,6 +228,7 @@ def maxstat_cutpoint(
     pmethod: str = "none",
     n_perm: int = 10_000,
     alternative: str = "two-sided",
+    percentiles=None,
     random_state: RandomState = None,
     n_jobs: int | None = None,
 ) -> MaxstatResult:
@@ -253,6 +254,13 @@ def maxstat_cutpoint(
     alternative
         ``"two-sided"`` (:math:`\\max |T|`, as R); ``"greater"``: the high group ``x > cut`` has the higher
         hazard (maximises :math:`-T`); ``"less"``: it has the lower hazard (maximises :math:`T`).
+    percentiles
+        Restrict the candidate cuts to a percentile grid (the adaptive-threshold grid of
+        :func:`~pyomics_bridge.survival.adaptive_thresholds`): the cut of percentile :math:`q` splits at its
+        linearly interpolated threshold (low group ``x <= threshold``, i.e. the complement of the activated group
+        ``x > threshold``). Cuts giving the same groups count once, and ``minprop``/``maxprop`` still apply.
+        ``"Lau94"`` and ``"condMC"`` then account for exactly these cuts (equivalent to R's ``maxstat.test`` on
+        ``x`` replaced by the index of its grid interval).
     random_state
         Seed for ``"condMC"``; the p-value depends on it but not on ``n_jobs``.
     n_jobs
@@ -279,6 +287,15 @@ def maxstat_cutpoint(
     last[:-1] = xs[1:] != xs[:-1]
     pos = np.flatnonzero(last)
     lo, hi = _bounds(n, minprop, maxprop)
+    if percentiles is not None:
+        from ._cut_scan import percentile_thresholds
+
+        pct = np.atleast_1d(np.asarray(percentiles, dtype=np.float64))
+        if pct.size == 0 or not np.isfinite(pct).all() or (pct < 0).any() or (pct > 100).any():
+            raise ValidationError(f"percentiles must be values in [0, 100], got {percentiles!r}")
+        thr = percentile_thresholds(xs[None, :], np.sort(pct))[0]
+        pos = np.unique(np.searchsorted(xs, thr, side="right") - 1)  # last sample of each low group x <= thr
+        pos = pos[pos >= 0]
     pos = pos[(pos + 1 >= lo) & (pos + 1 <= hi)]
     if pos.size == 0:
         raise ValidationError(

@@ -88,6 +88,7 @@ def cox(
     strata: str | None = None,
     layer: str | None = None,
     alpha: float = 0.05,
+    zph: str | None = None,
     backend: str = "python",
     key_added: str = "cox",
     copy: bool = False,
@@ -114,6 +115,9 @@ def cox(
         Layer holding the gene values (default ``.X``).
     alpha
         1 − level of the hazard-ratio confidence intervals.
+    zph
+        Also test the proportional-hazards assumption (R ``cox.zph``) with this time transform: ``"km"``,
+        ``"rank"`` or ``"identity"`` (:func:`pyomics_bridge.survival.cox_zph`); ``None``: not tested.
     backend
         ``"python"`` (:class:`pyomics_bridge.survival.CoxPH`) or ``"r"`` (``survival::coxph`` through rpy2,
         :func:`pyomics_bridge.r.survival_cox.coxph`); both fill identical containers.
@@ -129,6 +133,9 @@ def cox(
     ``tests`` (``lr``, ``wald``, ``score`` rows: ``statistic``, ``df``, ``pvalue``), ``loglik``,
     ``loglik_null``, ``concordance`` (Harrell), ``n_iter``, ``n_samples``, ``n_events``, ``warnings``,
     ``params``, ``versions``; and ``obs[f"{key_added}_lp"]``, the linear predictor ``X @ coef`` (uncentred).
+    With ``zph``: ``zph`` (rows = covariates and ``GLOBAL``: ``chisq``, ``df``, ``p``) and ``zph_residuals``
+    (per event: ``time``, transformed time ``x`` and the scaled Schoenfeld residual of each covariate), read by
+    :func:`pyomics_bridge.pl.cox_zph`.
     """
     check_data(adata)
     check_backend(backend)
@@ -136,6 +143,11 @@ def cox(
         raise ValidationError(f"ties must be one of {list(TIES)}, got {ties!r}")
     if not 0 < alpha < 1:
         raise ValidationError(f"alpha must be in (0, 1), got {alpha}")
+    if zph is not None:
+        from ..survival._cox_zph import ZPH_TRANSFORMS
+
+        if zph not in ZPH_TRANSFORMS:
+            raise ValidationError(f"zph must be one of {list(ZPH_TRANSFORMS)} or None, got {zph!r}")
     names = _as_list(covariates)
     time = get_obs_vector(adata, time_key, kind="numeric")
     event = get_obs_vector(adata, event_key, kind="binary")
@@ -179,17 +191,33 @@ def cox(
         index=pd.Index(["lr", "wald", "score"]),
     )
     lp = X.to_numpy(dtype=np.float64) @ coef
+    extra = {}
+    if zph is not None:
+        if backend == "r":
+            from ..r.survival_zph import cox_zph as r_cox_zph
+
+            z = r_cox_zph(X, time, event, ties=ties, strata=strata_values, transform=zph)
+        else:
+            from ..survival._cox_zph import cox_zph
+
+            z = cox_zph(model, X, time, event, strata=strata_values, transform=zph)
+        z.y.columns = index
+        resid = pd.concat([pd.DataFrame({"time": z.time, "x": z.x}), z.y], axis=1)
+        resid.index = resid.index.astype(str)
+        zt = z.table.copy()
+        zt.index = list(index) + ["GLOBAL"]
+        extra = {"zph": zt, "zph_residuals": resid}
     target = working_object(adata, copy=copy)
     write_results(
         target,
         key_added=key_added,
         params={"time_key": time_key, "event_key": event_key, "covariates": names, "ties": ties,
-                "strata": strata, "layer": layer, "alpha": alpha, "backend": backend},
+                "strata": strata, "layer": layer, "alpha": alpha, "zph": zph, "backend": backend},
         obs={f"{key_added}_lp": lp},
         uns={"summary": summary, "var": var, "tests": tests, "loglik": float(fit["loglik"]),
              "loglik_null": float(fit["loglik_null"]), "concordance": float(fit["concordance"]),
              "n_iter": int(fit["n_iter"]), "converged": bool(fit["converged"]), "n_samples": int(time.size),
-             "n_events": int(event.sum()), "warnings": np.asarray(caught, dtype=str)},
+             "n_events": int(event.sum()), "warnings": np.asarray(caught, dtype=str), **extra},
         backend=backend,
         r_packages=("survival",),
     )

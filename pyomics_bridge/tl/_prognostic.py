@@ -271,6 +271,7 @@ def prognostic_thresholds(
     n_perm: int = 1000,
     truncate: float | None = 120.0,
     store_grid: bool | None = None,
+    cv_hr: int | None = None,
     layer: str | None = None,
     random_state=0,
     n_jobs: int | None = None,
@@ -301,6 +302,10 @@ def prognostic_thresholds(
         See :func:`pyomics_bridge.survival.adaptive_thresholds`.
     store_grid
         Keep the per-cut table in ``uns[key_added]["grid"]`` (default: at most 5,000 genes).
+    cv_hr
+        Repeats of the 2-fold cross-validated HR (cut selected in one half, tested in the other; Faraggi &
+        Simon), which removes the optimism of the HR at the selected cut: adds ``var`` columns ``cv_hr``,
+        ``cv_hr_p``, ``cv_hr_logrank_p``, ``cv_hr_repeats``. ``None``: not computed.
     layer
         Use this layer instead of ``.X``.
     random_state
@@ -334,7 +339,7 @@ def prognostic_thresholds(
         X[tumour][:, mask], t, e, reference=ref, var_names=list(adata.var_names[mask]), mode=mode, grid=grid,
         min_samples=min_samples, noise=noise, test=test, selection=selection, correction=correction,
         direction=direction, alpha=alpha, cv=cv, n_perm=n_perm, truncate=truncate, store_grid=store_grid,
-        random_state=random_state, n_jobs=n_jobs)
+        cv_hr=cv_hr, random_state=random_state, n_jobs=n_jobs)
     target = working_object(adata, copy=copy)
     params = dict(res.params)
     params.update({"time_key": time_key, "event_key": event_key, "normal_key": normal_key,

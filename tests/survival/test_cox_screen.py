@@ -168,3 +168,34 @@ def test_matches_r_coxph_on_columns(require_r_survival, ties):
         assert rel_err(res["lr_stat"].iloc[j], ref["lr_test"].statistic) < 1e-6
         assert res["loglik"].iloc[j] == pytest.approx(ref["loglik"], rel=1e-10)
         assert res["n_iter"].iloc[j] == ref["n_iter"]
+
+
+@pytest.mark.parametrize("ties", ["efron", "breslow"])
+def test_binary_columns_counts_kernel(ties):
+    """0/1 columns use the per-event-time counts kernel: equal to CoxPH and to the sample kernel on 2 * B."""
+    rng = np.random.default_rng(11)
+    n = 150
+    t = np.ceil(rng.exponential(8, n))  # heavy ties
+    e = (rng.random(n) < 0.7).astype(int)
+    B = (rng.random((n, 12)) < np.linspace(0.1, 0.9, 12)).astype(float)
+    B[:, 0] = ((t > np.median(t)) ^ (rng.random(n) < 0.25)).astype(float)  # strong effect
+    B[:, 1] = np.where(e == 1, 0.0, B[:, 1])  # no events in group 1: diverging coefficient
+    B[:, 2] = 1.0  # constant
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CoxConvergenceWarning)
+        res = cox_screen(B, t, e, ties=ties)
+        doubled = cox_screen(2.0 * B, t, e, ties=ties)  # not 0/1: the per-sample kernel
+    assert np.isnan(res["coef"].iloc[2]) and res["n_iter"].iloc[2] == 0
+    assert not res["converged"].iloc[1] and res["coef"].iloc[1] < -5
+    ok = np.r_[0, 3:12]
+    np.testing.assert_allclose(res["coef"].to_numpy()[ok], 2.0 * doubled["coef"].to_numpy()[ok], rtol=1e-9)
+    np.testing.assert_allclose(res["loglik"].to_numpy()[ok], doubled["loglik"].to_numpy()[ok], rtol=1e-12)
+    for j in ok:
+        fit = CoxPH(ties=ties).fit(B[:, [j]], t, e)
+        assert abs(res["coef"].iloc[j] - fit.coef_.iloc[0]) < 1e-8
+        assert rel_err(res["se"].iloc[j], fit.se_.iloc[0]) < 1e-8
+        assert res["loglik"].iloc[j] == pytest.approx(fit.loglik_, rel=1e-12)
+        assert res["n_iter"].iloc[j] == fit.n_iter_
+    # boolean input takes the same path
+    pd.testing.assert_frame_equal(cox_screen(B.astype(bool)[:, ok], t, e, ties=ties), res.iloc[ok].set_axis(
+        [f"x{j}" for j in range(ok.size)]).rename_axis("gene"), check_exact=False, rtol=1e-14)
