@@ -124,7 +124,7 @@ def compare_fits(python_fit, r_fit, *, time_python: float = float("nan"), time_r
     return frame
 
 
-def compare_backends(method: str, X, Y=None, *, r_backend: Callable[..., Any] | None = None,
+def compare_backends(method: str, X, Y=None, /, *, r_backend: Callable[..., Any] | None = None,
                      **params) -> pd.DataFrame:
     """Run one call with the Python estimator and with mixOmics, and report their agreement per output.
 

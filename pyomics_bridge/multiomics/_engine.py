@@ -10,7 +10,9 @@ Per component h (spec §1.3):
 4. deflation (``h < H``): X on ``t`` (``c = X_hᵀt/tᵀt``); Y by mode — regression on ``t``, canonical on ``u``,
    classic ``Y − t bᵀ``, invariant none.
 
-Missing values (NaN) in a block are handled NA-aware (:mod:`._nipals`), never imputed.
+Missing values (NaN) in a block are handled NA-aware (:mod:`._nipals`), never imputed. X may also be a
+:class:`~pyomics_bridge.multiomics._implicit.ScaledBlock` (implicitly centred/scaled float32, float64 or
+scipy.sparse block, no NaN): only its products ``X a`` and ``Xᵀ v`` are used, so no n × p matrix is made.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._conventions import ValidationError
+from ._implicit import ScaledBlock
 from ._nipals import na_regression, na_variate, split_missing
 from ._preprocess import has_nan
 from ._preprocess import row_chunks as _row_chunks
@@ -106,7 +109,10 @@ def spls_engine(
     # No copy of X: a complete block is deflated implicitly (X_h = X − Σ_{l<h} t_l c_lᵀ is never formed; products
     # use X_hᵀu = Xᵀu − C(Tᵀu) and X_h a = X a − T(Cᵀa)). Only a block with missing values gets a working copy
     # (NaN → 0), deflated in place by row chunks. Y (n × q, q small) is copied.
-    Rx, mx = split_missing(np.asarray(X, dtype=np.float64))
+    if isinstance(X, ScaledBlock):
+        Rx, mx = X, None  # implicit block: products only
+    else:
+        Rx, mx = split_missing(np.asarray(X, dtype=np.float64))
     Ry, my = split_missing(np.array(Y, dtype=np.float64))
     Ry = Ry.copy()
     implicit = mx is None
@@ -227,7 +233,15 @@ def rotations(W: np.ndarray, P: np.ndarray) -> np.ndarray:
 
 def explained_variance(X: np.ndarray, T: np.ndarray) -> np.ndarray:
     """mixOmics' ``prop_expl_var``: per component ``‖t_hᵀ X‖² / (t_hᵀ t_h) / ‖X‖_F²`` on the pre-processed,
-    undeflated block (NaN → 0). Not cumulative, not orthogonalised."""
+    undeflated block (NaN → 0). Not cumulative, not orthogonalised. ``X`` may be a
+    :class:`~pyomics_bridge.multiomics._implicit.ScaledBlock`."""
+    if isinstance(X, ScaledBlock):
+        total = X.frobenius2()
+        tt = np.sum(T * T, axis=0)
+        V = X.T @ np.asarray(T, dtype=np.float64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out = np.sum(V * V, axis=0) / tt / total
+        return np.where((tt > 0) & (total > 0), out, 0.0)
     X = np.asarray(X, dtype=np.float64)
     n, p = X.shape
     if has_nan(X):

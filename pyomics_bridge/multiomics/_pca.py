@@ -10,16 +10,18 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from .._conventions import ValidationError
 from ._engine import explained_variance, flip_to_convention
+from ._implicit import ScaledBlock, scaled_block
 from ._nipals import nipals
-from ._preprocess import apply_scaling, has_nan, row_chunks, scale_block
+from ._preprocess import has_nan, row_chunks, scale_block
 from ._similarity import na_cor
 from ._sparse import check_keep, soft_threshold
-from ._validate import as_block, check_n_components, check_positive
+from ._validate import as_block, as_block_lean, check_n_components, check_positive
 
 __all__ = ["PCA", "SPCA"]
 
 
 _DENSE_SVD_MAX = 500  # blocks with min(n, p) up to this get the exact LAPACK start (small square factors only)
+_DENSE_SVD_CELLS = 10_000_000  # ... and an implicit block is materialised for it only up to this many cells
 
 
 def _leading_pair(X0: np.ndarray, Uprev: np.ndarray, Cprev: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -29,7 +31,9 @@ def _leading_pair(X0: np.ndarray, Uprev: np.ndarray, Cprev: np.ndarray) -> tuple
     start vector) on the implicit operator, so neither R nor a p × p / n × n factor is formed.
     """
     n, p = X0.shape
-    if min(n, p) <= _DENSE_SVD_MAX:
+    if min(n, p) <= _DENSE_SVD_MAX and (not isinstance(X0, ScaledBlock) or n * p <= _DENSE_SVD_CELLS):
+        if isinstance(X0, ScaledBlock):
+            X0 = X0.dense()
         R = X0 - Uprev @ Cprev.T if Uprev.shape[1] else X0
         Us, _, Vt = np.linalg.svd(R, full_matrices=False)
         return Us[:, 0], Vt[0]
@@ -53,27 +57,6 @@ def _leading_pair(X0: np.ndarray, Uprev: np.ndarray, Cprev: np.ndarray) -> tuple
     return u[:, 0], vt[0]
 
 
-def _feature_cor(A: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """``na_cor(A, t)`` without an n × p temporary when ``A`` is complete (row-chunked centred products)."""
-    if has_nan(A):
-        return na_cor(A, t)
-    n, p = A.shape
-    t = np.asarray(t, dtype=np.float64)
-    mean = np.zeros(p)
-    for sl in row_chunks(n, p):
-        mean += A[sl].sum(axis=0)
-    mean /= n
-    tc = t - t.mean(axis=0)
-    num = np.zeros((p, t.shape[1]))
-    ssa = np.zeros(p)
-    for sl in row_chunks(n, p):
-        Ac = A[sl] - mean
-        num += Ac.T @ tc[sl]
-        ssa += (Ac * Ac).sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return num / np.sqrt(np.outer(ssa, (tc * tc).sum(axis=0)))
-
-
 class _ProjectionMixin:
     """Shared helpers: fitted check and projection of new rows on the loadings."""
 
@@ -82,17 +65,11 @@ class _ProjectionMixin:
             raise ValidationError(f"this {type(self).__name__} is not fitted yet; call fit() first")
 
     def _new_block(self, X) -> np.ndarray:
+        from ._pls import new_block
+
         self._check_fitted()
-        arr, columns, _ = as_block(X, name="X", allow_nan=True, min_samples=1)
-        if arr.shape[1] != self.n_features_in_:
-            raise ValidationError(f"X has {arr.shape[1]} features, the model was fitted on {self.n_features_in_}")
-        if columns is not None and getattr(self, "feature_names_in_", None) is not None:
-            if set(columns) != set(self.feature_names_in_):
-                raise ValidationError("X columns differ from the features seen in fit")
-            order = {c: i for i, c in enumerate(columns)}
-            arr = arr[:, [order[c] for c in self.feature_names_in_]]
-        Xs = apply_scaling(arr, self.scaling_)
-        return np.where(np.isnan(Xs), 0.0, Xs)
+        return new_block(X, n_features=self.n_features_in_, feature_names=getattr(self, "feature_names_in_", None),
+                         kept=np.ones(self.n_features_in_, dtype=bool), scaling=self.scaling_)
 
     def transform(self, X) -> np.ndarray:
         """Project new samples: ``(X − mean)/scale`` (training statistics, NaN → 0) times the loadings.
@@ -211,6 +188,13 @@ class SPCA(_ProjectionMixin, TransformerMixin, BaseEstimator):
     ``a = soft(Xᵀu, keepX[h])/‖·‖`` and ``u = X a`` until ``‖Δu‖² < tol`` or ``‖Δa‖² < tol`` (or ``max_iter``), then
     deflate ``X ← X − u cᵀ`` with ``c = Xᵀu / uᵀu``. Missing values are set to 0 after scaling (as mixOmics).
 
+    Large blocks: a complete X (float32 or float64 array, or scipy.sparse CSR/CSC) is never copied, centred,
+    up-cast or densified — the kernel multiplies by the implicitly centred/scaled block
+    (:class:`~pyomics_bridge.multiomics._implicit.ScaledBlock`), deflation is a low-rank correction, and the start
+    pair comes from ARPACK on that operator (exact LAPACK SVD only for small blocks). No p × p or n × n matrix is
+    formed. float32 input is multiplied in float32 with float64 accumulation. Missing values (NaN) need a dense
+    array (they take the copy-and-zero path).
+
     Parameters
     ----------
     n_components
@@ -255,21 +239,23 @@ class SPCA(_ProjectionMixin, TransformerMixin, BaseEstimator):
         self.tol = tol
 
     def fit(self, X, y=None) -> SPCA:
-        """Fit on an n × p matrix. Returns ``self``."""
-        arr, columns, _ = as_block(X, name="X", allow_nan=True)
+        """Fit on an n × p matrix (dense, NaN allowed, or scipy.sparse). Returns ``self``."""
+        arr, columns, _, missing = as_block_lean(X, name="X")
         n, p = arr.shape
         H = check_n_components(self.n_components, min(n, p), what="min(n_samples, n_features) of X")
         keep = check_keep(self.keepX, H, p, name="keepX")
         max_iter = int(check_positive(self.max_iter, name="max_iter", integer=True))
         tol = float(check_positive(self.tol, name="tol"))
-        Xs, scaling = scale_block(arr, center=bool(self.center), scale=bool(self.scale))
+        if missing:  # NaN: one float64 working copy, NaN → 0 after scaling (mixOmics)
+            Xs, scaling = scale_block(arr, center=bool(self.center), scale=bool(self.scale))
+            X0 = np.where(np.isnan(Xs), 0.0, Xs) if has_nan(Xs) else Xs
+            del Xs
+        else:  # complete: implicit centring/scaling, no copy of the block at all
+            X0, scaling = scaled_block(arr, center=bool(self.center), scale=bool(self.scale))
         if self.scale and np.any(scaling.scale == 0):
             warnings.warn("X has zero-variance column(s); they are set to 0", stacklevel=2)
-        # No p × p (or n × n) matrix and no copy beyond the one scaled block: the deflated matrix
-        # R_h = X0 − Σ_{l<h} u_l c_lᵀ is never formed (implicit products), and the start pair comes from
-        # _leading_pair (ARPACK on the implicit operator for large blocks).
-        X0 = np.where(np.isnan(Xs), 0.0, Xs) if has_nan(Xs) else Xs
-        del Xs
+        # No p × p (or n × n) matrix: the deflated matrix R_h = X0 − Σ_{l<h} u_l c_lᵀ is never formed (implicit
+        # products), and the start pair comes from _leading_pair (ARPACK on the implicit operator for large blocks).
         A, U, C = np.zeros((p, H)), np.zeros((n, H)), np.zeros((p, H))
 
         def r_t(v: np.ndarray, h: int) -> np.ndarray:  # R_hᵀ v
@@ -305,10 +291,13 @@ class SPCA(_ProjectionMixin, TransformerMixin, BaseEstimator):
             uu = float(u @ u)
             if uu > 0:
                 C[:, h] = r_t(u, h) / uu
-        total = 0.0
-        for sl in row_chunks(n, p):
-            blk = X0[sl]
-            total += float(np.einsum("ij,ij->", blk, blk))
+        if isinstance(X0, ScaledBlock):
+            total = X0.frobenius2()
+        else:
+            total = 0.0
+            for sl in row_chunks(n, p):
+                blk = X0[sl]
+                total += float(np.einsum("ij,ij->", blk, blk))
         G = X0 @ A  # n × H
         cum = np.zeros(H)
         for h in range(H):
@@ -325,7 +314,7 @@ class SPCA(_ProjectionMixin, TransformerMixin, BaseEstimator):
         self.variates_ = {"X": U}
         self.explained_variance_ = {"X": explained_variance(X0, U)}
         self.cum_var_ = cum
-        self.feature_correlations_ = {"X": _feature_cor(arr, U)}
+        self.feature_correlations_ = {"X": X0.feature_cor(U) if isinstance(X0, ScaledBlock) else na_cor(arr, U)}
         self.keepX_ = keep
         self.n_iter_ = iters
         names = self.feature_names_in_

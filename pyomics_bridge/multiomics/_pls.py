@@ -11,12 +11,39 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from .._conventions import ValidationError
 from ._engine import MODES, explained_variance, loadings_star_mixomics, rotations, spls_engine
-from ._preprocess import Scaling, apply_scaling, near_zero_var, scale_block
+from ._implicit import ScaledBlock, is_lean_input, scaled_block
+from ._preprocess import Scaling, apply_scaling, has_nan, near_zero_var, scale_block
 from ._similarity import na_cor
 from ._sparse import check_keep
-from ._validate import as_block, check_n_components, check_option, check_positive, check_rows
+from ._validate import as_block, as_block_lean, check_n_components, check_option, check_positive, check_rows
 
 __all__ = ["PLS", "SPLS"]
+
+
+def new_block(X, *, n_features: int, feature_names, kept: np.ndarray, scaling: Scaling):
+    """New samples with the training pre-processing: a dense float64 array (NaN → 0) or, for float32 / scipy.sparse
+    input without NaN, an implicit :class:`ScaledBlock` (no float64 or dense copy); both support ``@``."""
+    arr, columns, _, missing = as_block_lean(X, name="X", min_samples=1)
+    if arr.shape[1] != n_features:
+        raise ValidationError(f"X has {arr.shape[1]} features, the model was fitted on {n_features}")
+    if columns is not None and feature_names is not None:
+        if set(columns) != set(feature_names):
+            absent = sorted(set(feature_names) - set(columns))[:5]
+            raise ValidationError(f"X columns differ from the features seen in fit (missing e.g. {absent})")
+        if list(columns) != list(feature_names):
+            order = {c: i for i, c in enumerate(columns)}
+            arr = arr[:, [order[c] for c in feature_names]]
+    if not missing and is_lean_input(arr):
+        mean = scaling.mean if scaling.mean is not None else np.zeros(int(kept.sum()))
+        if scaling.scale is None:
+            inv = np.ones_like(mean)
+        else:
+            inv = np.where(scaling.scale == 0, 0.0, 1.0 / np.where(scaling.scale == 0, 1.0, scaling.scale))
+        cols = None if kept.all() else np.flatnonzero(kept)
+        return ScaledBlock(arr, mean=mean, inv_scale=inv, sumsq=np.zeros_like(mean), cols=cols)
+    arr = np.asarray(arr, dtype=np.float64)
+    Xs = apply_scaling(arr if kept.all() else arr[:, kept], scaling)
+    return np.where(np.isnan(Xs), 0.0, Xs)
 
 
 def _expand(values: np.ndarray, keep: np.ndarray, p: int, fill: float = 0.0) -> np.ndarray:
@@ -44,6 +71,9 @@ class _TwoBlockBase(TransformerMixin, BaseEstimator):
     ) -> None:
         n, p = X_arr.shape
         q = Y_arr.shape[1]
+        # complete blocks (dense float32/float64 or scipy.sparse) take the implicit path: no centred/scaled copy,
+        # no float64 copy of float32 data, no densified sparse block; NaN needs the dense NA-aware path.
+        lean = not isinstance(X_arr, np.ndarray) or not has_nan(X_arr)
         check_option(mode, MODES, name="mode")
         H = check_n_components(self.n_components, min(n, p), what="min(n_samples, n_features) of X")
         max_iter = int(check_positive(self.max_iter, name="max_iter", integer=True))
@@ -65,7 +95,11 @@ class _TwoBlockBase(TransformerMixin, BaseEstimator):
             raise ValidationError(f"n_components={H} is larger than the number of X columns kept ({p_kept})")
         keep_x = [min(k, p_kept) for k in keep_x]
 
-        Xs, sx = scale_block(X_arr[:, kept], center=True, scale=bool(self.scale))
+        if lean:
+            Xs, sx = scaled_block(X_arr, center=True, scale=bool(self.scale),
+                                  cols=None if kept.all() else np.flatnonzero(kept))
+        else:
+            Xs, sx = scale_block(X_arr[:, kept], center=True, scale=bool(self.scale))
         Ys, sy = scale_block(Y_arr, center=True, scale=bool(self.scale))
         for name, s in (("X", sx), ("Y", sy)):
             if s.scale is not None and np.any(s.scale == 0):
@@ -73,7 +107,6 @@ class _TwoBlockBase(TransformerMixin, BaseEstimator):
                               stacklevel=3)
         fit = spls_engine(Xs, Ys, n_components=H, keepX=keep_x, keepY=keep_y, mode=mode, tol=tol, max_iter=max_iter)
 
-        Xz = np.where(np.isnan(Xs), 0.0, Xs)
         T, U = fit.variates_x, fit.variates_y
         self.n_features_in_ = p
         self.feature_names_in_ = None if x_columns is None else np.asarray(x_columns, dtype=object)
@@ -104,11 +137,11 @@ class _TwoBlockBase(TransformerMixin, BaseEstimator):
         self.explained_variance_ = {"X": explained_variance(Xs, T), "Y": explained_variance(Ys, U)}
         # un-normalised projections of the scaled training data, used by predict (spec §2.7)
         self._W = fit.loadings_x
-        self._P = Xz.T @ T
+        self._P = Xs.T @ T if lean else np.where(np.isnan(Xs), 0.0, Xs).T @ T
         self._C = Ys.T @ T
         self._tt = np.sum(T * T, axis=0)
         self._rd = np.nansum(na_cor(Ys, T) ** 2, axis=0)
-        cor_x = na_cor(X_arr, T)
+        cor_x = Xs.feature_cor(T) if lean else na_cor(X_arr, T)
         v_y = U if mode == "canonical" else T
         self.feature_correlations_ = {"X": cor_x, "Y": na_cor(Y_arr, v_y)}
         names_x = self.feature_names_in_
@@ -173,19 +206,11 @@ class _TwoBlockBase(TransformerMixin, BaseEstimator):
             raise ValidationError(f"this {type(self).__name__} is not fitted yet; call fit() first")
 
     def _scaled_new(self, X) -> np.ndarray:
-        """New X scaled with the training statistics, nzv columns dropped, NaN → 0 (n_new × p_kept)."""
+        """New X scaled with the training statistics, nzv columns dropped, NaN → 0 (n_new × p_kept); float32 or
+        scipy.sparse input gives an implicit block (see :func:`new_block`)."""
         self._check_fitted()
-        arr, columns, _ = as_block(X, name="X", allow_nan=True, min_samples=1)
-        if arr.shape[1] != self.n_features_in_:
-            raise ValidationError(f"X has {arr.shape[1]} features, the model was fitted on {self.n_features_in_}")
-        if columns is not None and self.feature_names_in_ is not None:
-            if set(columns) != set(self.feature_names_in_):
-                missing = sorted(set(self.feature_names_in_) - set(columns))[:5]
-                raise ValidationError(f"X columns differ from the features seen in fit (missing e.g. {missing})")
-            order = {c: i for i, c in enumerate(columns)}
-            arr = arr[:, [order[c] for c in self.feature_names_in_]]
-        Xs = apply_scaling(arr[:, self._kept], self.scaling_["X"])
-        return np.where(np.isnan(Xs), 0.0, Xs)
+        return new_block(X, n_features=self.n_features_in_, feature_names=self.feature_names_in_, kept=self._kept,
+                         scaling=self.scaling_["X"])
 
     def _n_comp(self, n_components: int | None) -> int:
         if n_components is None:
@@ -243,7 +268,13 @@ class PLS(_TwoBlockBase):
     ``"regression"`` (PLS2, Y deflated on the X variate), ``"canonical"`` (on its own variate, as
     :class:`sklearn.cross_decomposition.PLSCanonical`), ``"invariant"`` (not deflated, redundancy analysis),
     ``"classic"`` (Tenenhaus, ``Y − t bᵀ``). Blocks are centred and, with ``scale=True``, divided by their n−1 sd.
-    Missing values in X are handled NA-aware (no imputation); Y must be complete.
+    Missing values in X are handled NA-aware (no imputation; they need a dense array); Y must be complete.
+
+    Large blocks: a complete X (float32 or float64 array, or scipy.sparse CSR/CSC) is never copied, centred,
+    up-cast or densified: the engine multiplies by the implicitly centred/scaled block
+    (:class:`~pyomics_bridge.multiomics._implicit.ScaledBlock`) and deflates with low-rank corrections, so memory
+    stays O(n·H + p·H) beyond the input. float32 input is multiplied in float32 with float64 accumulation (agrees
+    with a float64 fit to float32 precision).
 
     Parameters
     ----------
@@ -304,8 +335,8 @@ class PLS(_TwoBlockBase):
         return None, None
 
     def fit(self, X, Y) -> PLS:
-        """Fit on X (n × p, NaN allowed) and Y (n × q, or a vector for one response). Returns ``self``."""
-        X_arr, x_cols, x_idx = as_block(X, name="X", allow_nan=True)
+        """Fit on X (n × p: dense, NaN allowed, or scipy.sparse) and Y (n × q, or a vector). Returns ``self``."""
+        X_arr, x_cols, x_idx, _ = as_block_lean(X, name="X")
         if Y is None:
             raise ValidationError("Y is required (n × q responses)")
         Y_arr, y_cols, y_idx = as_block(Y, name="Y", allow_nan=False)

@@ -24,7 +24,7 @@ import pandas as pd
 from .._conventions import ValidationError
 from ._pls import _TwoBlockBase
 from ._preprocess import class_levels, dummy_matrix
-from ._validate import as_block, as_labels, check_option, check_rows
+from ._validate import as_block_lean, as_labels, check_option, check_rows
 
 __all__ = ["PLSDA", "SPLSDA", "DAPrediction", "DISTANCES"]
 
@@ -69,6 +69,9 @@ def _pick(scores: np.ndarray, levels: np.ndarray, *, largest: bool) -> np.ndarra
 
 class PLSDA(_TwoBlockBase):
     """PLS discriminant analysis (``mixOmics::plsda``): regression-mode PLS of X on the scaled dummy matrix of y.
+
+    X may be a float32/float64 array or a scipy.sparse CSR/CSC matrix: a complete X is never copied, centred,
+    up-cast or densified (see :class:`~pyomics_bridge.multiomics.PLS`); missing values (NaN) need a dense array.
 
     Parameters
     ----------
@@ -117,9 +120,10 @@ class PLSDA(_TwoBlockBase):
         return None
 
     def fit(self, X, y) -> PLSDA:
-        """Fit on X (n × p, NaN allowed) and class labels y (length n, no missing label). Returns ``self``."""
+        """Fit on X (n × p: dense, NaN allowed, or scipy.sparse without NaN) and class labels y (length n, no missing
+        label). Returns ``self``."""
         check_option(self.mahalanobis, ("mixomics", "textbook"), name="mahalanobis")
-        X_arr, x_cols, x_idx = as_block(X, name="X", allow_nan=True)
+        X_arr, x_cols, x_idx, _ = as_block_lean(X, name="X")
         if y is None:
             raise ValidationError("y (class labels) is required")
         labels, y_idx = as_labels(y, name="y")

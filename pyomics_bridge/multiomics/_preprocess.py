@@ -20,6 +20,7 @@ import pandas as pd
 __all__ = [
     "Scaling",
     "column_stats",
+    "sparse_column_stats",
     "scale_block",
     "apply_scaling",
     "near_zero_var",
@@ -62,21 +63,52 @@ def column_stats(X: np.ndarray, *, center: bool = True) -> tuple[np.ndarray, np.
     n, p = X.shape
     n_obs = np.zeros(p, dtype=np.int64)
     total = np.zeros(p)
-    for sl in row_chunks(n, p):
-        B = np.asarray(X[sl], dtype=np.float64)
-        observed = ~np.isnan(B)
-        n_obs += observed.sum(axis=0)
-        total += np.where(observed, B, 0.0).sum(axis=0)
+    chunk = 4 << 20  # small float64 chunks: bounded temporaries for very large (float32) blocks
+    for sl in row_chunks(n, p, max_bytes=chunk):
+        B = np.array(X[sl], dtype=np.float64)
+        nan = np.isnan(B)
+        if nan.any():
+            n_obs += (~nan).sum(axis=0)
+            B[nan] = 0.0
+        else:
+            n_obs += B.shape[0]
+        total += B.sum(axis=0)
     ss = np.zeros(p)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = total / n_obs
-        for sl in row_chunks(n, p):
-            B = np.asarray(X[sl], dtype=np.float64)
-            observed = ~np.isnan(B)
-            dev = np.where(observed, B - mean, 0.0) if center else np.where(observed, B, 0.0)
-            ss += (dev**2).sum(axis=0)
+        for sl in row_chunks(n, p, max_bytes=chunk):
+            B = np.array(X[sl], dtype=np.float64)
+            if center:
+                B -= mean
+            B[np.isnan(B)] = 0.0
+            B *= B
+            ss += B.sum(axis=0)
         sd = np.sqrt(ss / (n_obs - 1))
     sd = np.where(n_obs >= 2, sd, np.nan)
+    return mean, sd
+
+
+def sparse_column_stats(X, *, center: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Column means and n−1 sds of a scipy.sparse matrix (no NaN), as :func:`column_stats`, without densifying.
+
+    The sum of squares is computed exactly in two passes over the stored values: ``Σ_nz (x − μ)² + (n − nnz_j) μ²``
+    (no ``Σx² − nμ²`` cancellation). With ``center=False`` the "sd" is the n−1 root mean square.
+    """
+    from scipy import sparse
+
+    X = sparse.csc_matrix(X)
+    n, p = X.shape
+    nnz = np.diff(X.indptr)
+    cols = np.repeat(np.arange(p), nnz)
+    data = np.asarray(X.data, dtype=np.float64)
+    total = np.bincount(cols, weights=data, minlength=p)
+    mean = total / n
+    if center:
+        dev = data - mean[cols]
+        ss = np.bincount(cols, weights=dev * dev, minlength=p) + (n - nnz) * mean**2
+    else:
+        ss = np.bincount(cols, weights=data * data, minlength=p)
+    sd = np.sqrt(ss / (n - 1)) if n >= 2 else np.full(p, np.nan)
     return mean, sd
 
 
@@ -124,11 +156,26 @@ def near_zero_var(X: np.ndarray, *, freq_cut: float = 95 / 5, unique_cut: float 
     second most frequent value exceeds ``freq_cut`` *and* the percentage of distinct values (100·unique/n) is at
     most ``unique_cut``. NA values are ignored when counting.
     """
-    X = np.asarray(X, dtype=np.float64)
-    n = X.shape[0]
+    from scipy import sparse
+
+    if sparse.issparse(X):
+        X = sparse.csc_matrix(X)
+        n = X.shape[0]
+
+        def column(j):  # stored values plus the implicit zeros
+            vals = np.asarray(X.data[X.indptr[j]:X.indptr[j + 1]], dtype=np.float64)
+            return np.concatenate([vals, np.zeros(n - vals.size)])
+    else:
+        X = np.asarray(X)
+        if X.dtype not in (np.float32, np.float64):
+            X = X.astype(np.float64)
+        n = X.shape[0]
+
+        def column(j):  # one column at a time: no n × p float64 copy of a float32 block
+            return np.asarray(X[:, j], dtype=np.float64)
     flagged = []
     for j in range(X.shape[1]):
-        col = X[:, j]
+        col = column(j)
         col = col[~np.isnan(col)]
         if col.size == 0:
             flagged.append(j)

@@ -11,7 +11,7 @@ import pandas as pd
 
 from .._conventions import ValidationError, check_aligned
 
-__all__ = ["as_block", "as_labels", "check_n_components", "check_rows", "check_option", "check_positive"]
+__all__ = ["as_block", "as_block_lean", "as_labels", "check_n_components", "check_rows", "check_option", "check_positive"]
 
 
 def as_block(
@@ -31,6 +31,11 @@ def as_block(
         values = X.to_numpy()[:, None]
     else:
         values = X
+    if hasattr(values, "tocsr") and hasattr(values, "nnz"):  # scipy.sparse: say so instead of "not numeric"
+        raise ValidationError(
+            f"{name} is a scipy.sparse matrix; this method needs a dense array ({name}.toarray()). SPCA, PLS, SPLS, "
+            f"PLSDA and SPLSDA take sparse input without densifying it"
+        )
     try:
         arr = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError) as exc:
@@ -59,6 +64,79 @@ def as_block(
             names = list(index[rows]) if index is not None else rows.tolist()
             raise ValidationError(f"{name} has row(s) with only missing values: {names}")
     return arr, columns, index
+
+
+def as_block_lean(
+    X: Any, *, name: str = "X", min_samples: int = 2
+) -> tuple[Any, pd.Index | None, pd.Index | None, bool]:
+    """A block for the memory-lean estimators: kept in its dtype, never copied or densified when avoidable.
+
+    float32/float64 arrays (and DataFrames of them) are returned as they are; other numeric dtypes become float64;
+    scipy.sparse matrices stay sparse (float32/float64 values; NaN refused: missing values need a dense array).
+    Infinite values are refused (checked by row chunks, no n × p temporary). Returns ``(block, columns, index,
+    has_nan)``; a dense block with NaN gets :func:`as_block`'s checks (no all-missing row or column), and the
+    caller then takes the dense NA-aware path.
+    """
+    from scipy import sparse
+
+    columns = index = None
+    if sparse.issparse(X):
+        values = X if X.format in ("csr", "csc") else X.tocsr()  # coo/lil/dok...: CSR (O(nnz))
+        if values.dtype not in (np.float32, np.float64):
+            try:
+                values = values.astype(np.float64)
+            except (TypeError, ValueError) as exc:
+                raise ValidationError(f"{name} must be numeric: {exc}") from exc
+        if values.ndim != 2:
+            raise ValidationError(f"{name} must be a 2-D matrix (samples × features)")
+        data = values.data
+        if np.isnan(data).any():
+            raise ValidationError(
+                f"{name} is a scipy.sparse matrix with {int(np.isnan(data).sum())} NaN value(s); missing values "
+                f"need a dense array (they use the NA-aware NIPALS path)"
+            )
+        if np.isinf(data).any():
+            raise ValidationError(f"{name} contains {int(np.isinf(data).sum())} infinite value(s)")
+        arr, missing = values, False
+    else:
+        if isinstance(X, pd.DataFrame):
+            columns, index = X.columns.astype(str), X.index
+            values = X.to_numpy()
+        elif isinstance(X, pd.Series):
+            columns, index = pd.Index([str(X.name)]), X.index
+            values = X.to_numpy()[:, None]
+        else:
+            values = X
+        arr = values if isinstance(values, np.ndarray) and values.dtype in (np.float32, np.float64) else None
+        if arr is None:
+            try:
+                arr = np.asarray(values, dtype=np.float64)
+            except (TypeError, ValueError) as exc:
+                raise ValidationError(f"{name} must be numeric: {exc}") from exc
+        if arr.ndim == 1:
+            arr = arr[:, None]
+        if arr.ndim != 2:
+            raise ValidationError(f"{name} must be a 2-D matrix (samples × features), got {arr.ndim} dimensions")
+        n_inf, missing = 0, False
+        step = max(1, (16 << 20) // (arr.itemsize * max(arr.shape[1], 1)))
+        for i in range(0, arr.shape[0], step):
+            chunk = arr[i:i + step]
+            finite = np.isfinite(chunk)
+            if not finite.all():
+                nan = np.isnan(chunk)
+                missing = missing or bool(nan.any())
+                n_inf += int((~finite & ~nan).sum())
+        if n_inf:
+            raise ValidationError(f"{name} contains {n_inf} infinite value(s)")
+    n, p = arr.shape
+    if n < min_samples:
+        raise ValidationError(f"{name} has {n} sample(s) (rows); at least {min_samples} are needed")
+    if p < 1:
+        raise ValidationError(f"{name} has no features (columns)")
+    if missing:  # dense NA path: the checks of as_block (and its float64 array)
+        arr, columns, index = as_block(pd.DataFrame(arr, index=index, columns=columns) if columns is not None
+                                       else arr, name=name, allow_nan=True, min_samples=min_samples)
+    return arr, columns, index, missing
 
 
 def as_labels(y: Any, *, name: str = "y") -> tuple[np.ndarray, pd.Index | None]:

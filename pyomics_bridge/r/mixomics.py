@@ -257,7 +257,7 @@ class RFit:
         return f"RFit(method={self.method!r}, r_function='mixOmics::{self.r_function}')"
 
 
-def fit(method: str, X, Y=None, **params) -> RFit:
+def fit(method: str, X, Y=None, /, **params) -> RFit:
     """Fit ``method`` with ``mixOmics::<function>`` on the same inputs and parameters as the Python estimator.
 
     Parameters
@@ -271,7 +271,8 @@ def fit(method: str, X, Y=None, **params) -> RFit:
         n × q responses (``pls``, ``spls``, ``rcc``, ``block_spls``) or class labels (``plsda``, ``splsda``,
         ``diablo``); ``None`` for PCA.
     **params
-        Parameters of the Python estimator (names as in Python).
+        Parameters of the Python estimator (names as in Python; ``method``, ``X`` and ``Y`` above are
+        positional-only, so rCCA's own ``method="ridge"`` parameter passes through).
 
     Raises
     ------

@@ -8,6 +8,11 @@ One modality = one block. Slots written (``key`` = ``key_added``):
   block and ``"Y"``), ``ave``, ``crit``, ``n_iter``, ``keepX``, ``selected``, ``nzv``, ``model`` (the arrays that
   :func:`diablo_predict` needs; they survive .h5mu); :func:`diablo` also writes ``mdata.obsm["X_<key>_Y"]``
   (Y variates), ``classes``, ``loadings_Y``, ``centroids``.
+
+``backend="r"`` runs ``mixOmics::block.spls`` / ``block.(s)plsda`` through rpy2 and writes the same slots with R's
+numbers, except what an R fit cannot give: the Python model state (``uns[key]["model"]``, so
+:func:`diablo_predict` needs a Python fit), the start signs (``init_signs``) and fields the installed mixOmics does
+not return; ``uns[key]["r_backend_skipped"]`` lists them and ``versions`` adds R, rpy2 and mixOmics.
 """
 
 from __future__ import annotations
@@ -27,8 +32,9 @@ from .._conventions import (
     working_object,
     write_mudata_results,
 )
-from ..multiomics._block import BlockPLSDA, BlockSPLS, BlockSPLSDA
+from ..multiomics._block import BlockSPLSDA
 from ..multiomics._plsda import DISTANCES
+from ._mixomics_backend import check_backend, fit_with_backend, is_r_fit, record_r_versions
 
 __all__ = ["block_spls", "diablo", "diablo_predict"]
 
@@ -96,22 +102,46 @@ def _obsm_global(mdata, samples: pd.Index, values: np.ndarray) -> np.ndarray:
 
 
 def _common_uns(est, mdata, mods) -> dict:
+    """The joint ``uns`` entries of a Python fit, or of an R fit (fields R does not give are left out and listed in
+    ``r_backend_skipped``)."""
     H = est.n_components_
-    return {
-        "blocks": np.asarray(mods, dtype=str),
-        "design": est.design_.copy(),
-        "weights": est.weights_.copy(),
-        "explained_variance": {b: np.asarray(v, float) for b, v in est.explained_variance_.items()},
-        "ave": {"X": {b: np.asarray(v, float) for b, v in est.ave_["X"].items()},
-                "outer": np.asarray(est.ave_["outer"]), "inner": np.asarray(est.ave_["inner"])},
-        "crit": {c: np.asarray(v) for c, v in zip(_comps(H), est.crit_, strict=True)},
-        "n_iter": np.asarray(est.n_iter_),
-        "init_signs": np.asarray(est.init_signs_),
-        "keepX": {m: np.asarray(est.keepX_[m]) for m in mods},
-        "selected": {m: _selected(mdata[m].var_names, est.loadings_[m]) for m in mods},
-        "nzv": {m: np.asarray(mdata[m].var_names[est.nzv_[m]], dtype=str) for m in mods},
-        "model": est._get_state(),
+    r_fit = is_r_fit(est)
+
+    def get(name):
+        return getattr(est, name, None)
+
+    ave = get("ave_")
+    crit = get("crit_")
+    keep = get("keepX_") or {}
+    nzv = get("nzv_") or {}
+    optional = {
+        "design": None if get("design_") is None else get("design_").copy(),
+        "weights": None if get("weights_") is None else get("weights_").copy(),
+        "ave": None if not ave else {"X": {b: np.asarray(v, float) for b, v in ave.get("X", {}).items()},
+                                     **{k: np.asarray(ave[k]) for k in ("outer", "inner") if k in ave}},
+        "crit": None if crit is None else {c: np.asarray(v) for c, v in zip(_comps(H), crit, strict=False)},
+        "init_signs": None if get("init_signs_") is None else np.asarray(get("init_signs_")),
+        "model": None if r_fit else est._get_state(),
     }
+    out = {
+        "blocks": np.asarray(mods, dtype=str),
+        "explained_variance": {b: np.asarray(v, float) for b, v in est.explained_variance_.items()},
+        "n_iter": np.asarray(get("n_iter_") or [], dtype=int),
+        "keepX": {m: np.asarray(keep[m] if m in keep else [mdata[m].n_vars] * H) for m in mods},
+        "selected": {m: _selected(mdata[m].var_names, est.loadings_[m]) for m in mods},
+        "nzv": {m: np.asarray(mdata[m].var_names[np.asarray(nzv.get(m, []), dtype=np.intp)], dtype=str)
+                for m in mods},
+        **{k: v for k, v in optional.items() if v is not None},
+    }
+    if r_fit:
+        out["r_backend_skipped"] = np.asarray(sorted(k for k, v in optional.items() if v is None), dtype=str)
+    return out
+
+
+def _fit_blocks(name: str, backend: str, X: dict, Y, **params):
+    """Fit ``name`` with ``backend`` (the blocks are named DataFrames, so R's outputs come back re-indexable; an
+    ``init_signs`` other than ``"search"`` has no mixOmics equivalent and is refused for ``backend="r"``)."""
+    return fit_with_backend(name, backend, X, Y, **params)
 
 
 def _write(target, *, key_added, per_mod, params, uns, mdata_obsm=None, mdata_obs=None) -> None:
@@ -136,6 +166,7 @@ def block_spls(
     near_zero_var: bool = False,
     init_signs: str = "search",
     layers: Mapping[str, str] | None = None,
+    backend: str = "python",
     key_added: str = "block_spls",
     copy: bool = False,
 ):
@@ -161,6 +192,9 @@ def block_spls(
         As :class:`pyomics_bridge.multiomics.BlockSPLS`.
     layers
         ``{modality: layer}`` to use instead of ``.X``.
+    backend
+        ``"python"`` (default) or ``"r"`` (``mixOmics::block.spls`` through rpy2; the same slots except the model
+        state and ``init_signs``, see the module doc).
     key_added
         Name of the outputs.
     copy
@@ -174,6 +208,7 @@ def block_spls(
     ``versions``.
     """
     check_data(mdata, name="mdata", mudata_ok=True)
+    check_backend(backend)
     if y_mod not in getattr(mdata, "mod", {}):
         raise ValidationError(f"y_mod={y_mod!r} is not a modality of mdata (available: {list(mdata.mod)})")
     mods = _modalities(mdata, mods, exclude=(y_mod,))
@@ -183,8 +218,9 @@ def block_spls(
     if np.isnan(Y.to_numpy()).any():
         raise ValidationError(f"mdata[{y_mod!r}] contains {int(np.isnan(Y.to_numpy()).sum())} NaN value(s); Y must be "
                               f"complete")
-    est = BlockSPLS(n_components, keepX=keepX, keepY=keepY, design=design, mode=mode, scale=scale, tol=tol,
-                    max_iter=max_iter, near_zero_var=near_zero_var, init_signs=init_signs).fit(X, Y)
+    est = _fit_blocks("block_spls", backend, X, Y, n_components=n_components, keepX=keepX, keepY=keepY,
+                      design=design, mode=mode, scale=scale, tol=tol, max_iter=max_iter, near_zero_var=near_zero_var,
+                      init_signs=init_signs)
     target = working_object(mdata, copy=copy)
     per_mod = {m: {"obsm": {f"X_{key_added}": est.variates_[m]}, "varm": {f"{key_added}_loadings": est.loadings_[m]}}
                for m in mods}
@@ -192,13 +228,16 @@ def block_spls(
                       "varm": {f"{key_added}_loadings": est.loadings_["Y"]}}
     uns = _common_uns(est, mdata, mods)
     uns["y_mod"] = y_mod
-    uns["keepY"] = np.asarray(est.keepY_)
+    keep_y = getattr(est, "keepY_", None)
+    uns["keepY"] = np.asarray(keep_y if keep_y is not None else [mdata[y_mod].n_vars] * est.n_components_)
     uns["selected"][y_mod] = _selected(mdata[y_mod].var_names, est.loadings_["Y"])
     params = {"mods": mods, "y_mod": y_mod, "n_components": n_components, "keepX": keepX, "keepY": keepY,
               "design": design if not isinstance(design, (pd.DataFrame, np.ndarray)) else "matrix",
               "mode": mode, "scale": scale, "tol": tol, "max_iter": max_iter, "near_zero_var": near_zero_var,
-              "init_signs": init_signs if isinstance(init_signs, str) else "array", "layers": layers}
+              "init_signs": init_signs if isinstance(init_signs, str) else "array", "layers": layers,
+              "backend": backend}
     _write(target, key_added=key_added, per_mod=per_mod, params=params, uns=uns)
+    record_r_versions(target, key_added, est)
     return finish(target, copy=copy)
 
 
@@ -217,6 +256,7 @@ def diablo(
     near_zero_var: bool = False,
     init_signs: str = "search",
     layers: Mapping[str, str] | None = None,
+    backend: str = "python",
     key_added: str = "diablo",
     copy: bool = False,
 ):
@@ -242,6 +282,9 @@ def diablo(
         As :class:`pyomics_bridge.multiomics.BlockSPLSDA`.
     layers
         ``{modality: layer}`` to use instead of ``.X``.
+    backend
+        ``"python"`` (default) or ``"r"`` (``mixOmics::block.splsda`` / ``block.plsda`` through rpy2; the same slots
+        except the model state, so :func:`diablo_predict` needs a Python fit, and ``init_signs``).
     key_added
         Name of the outputs.
     copy
@@ -256,6 +299,7 @@ def diablo(
     ``loadings_Y``, ``centroids``, ``variates_Y``, ``model`` (for :func:`diablo_predict`), ``params``,
     ``versions``.
     """
+    check_backend(backend)
     mods = _modalities(mdata, mods)
     lay = _layers(layers, mods)
     X, samples = _blocks(mdata, mods, lay)
@@ -270,10 +314,8 @@ def diablo(
         raise ValidationError(f"mdata.obs[{groupby!r}] has {int(pd.isna(col).sum())} missing value(s)")
     y = col if isinstance(col.dtype, pd.CategoricalDtype) else pd.Series(pd.Categorical(col), index=col.index)
     y.index = y.index.astype(str)
-    cls = BlockSPLSDA if keepX is not None else BlockPLSDA
-    kw = {"keepX": keepX} if keepX is not None else {}
-    est = cls(n_components, design=design, scale=scale, tol=tol, max_iter=max_iter, near_zero_var=near_zero_var,
-              init_signs=init_signs, **kw).fit(X, y)
+    est = _fit_blocks("diablo", backend, X, y, n_components=n_components, keepX=keepX, design=design, scale=scale,
+                      tol=tol, max_iter=max_iter, near_zero_var=near_zero_var, init_signs=init_signs)
     target = working_object(mdata, copy=copy)
     H = est.n_components_
     classes = [str(c) for c in est.classes_]
@@ -288,9 +330,10 @@ def diablo(
               "design": design if not isinstance(design, (pd.DataFrame, np.ndarray)) else "matrix",
               "scale": scale, "tol": tol, "max_iter": max_iter, "near_zero_var": near_zero_var,
               "init_signs": init_signs if isinstance(init_signs, str) else "array", "layers": layers,
-              "method": "block.splsda" if keepX is not None else "block.plsda"}
+              "method": "block.splsda" if keepX is not None else "block.plsda", "backend": backend}
     _write(target, key_added=key_added, per_mod=per_mod, params=params, uns=uns,
            mdata_obsm={f"X_{key_added}_Y": _obsm_global(mdata, samples, est.variates_["Y"])})
+    record_r_versions(target, key_added, est)
     return finish(target, copy=copy)
 
 
@@ -354,6 +397,9 @@ def diablo_predict(
     check_data(mdata, name="mdata", mudata_ok=True)
     key_added = key_added or f"{key}_predict"
     rec = reference if isinstance(reference, Mapping) else getattr(reference, "uns", {}).get(key)
+    if rec is not None and "model" not in rec and str(dict(rec.get("params", {})).get("backend")) == "r":
+        raise ValidationError(f"uns[{key!r}] was fitted with backend='r', which gives no Python model to predict "
+                              f"with; refit with backend='python'")
     if rec is None or "model" not in rec or "classes" not in rec["model"]:
         raise ValidationError(f"reference has no fitted DIABLO model under uns[{key!r}] (run pob.tl.diablo first)")
     if dist not in DISTANCES:

@@ -191,3 +191,67 @@ def test_engine_missing_values_inplace_deflation():
     np.testing.assert_array_equal(np.isnan(Xs), np.isnan(before))
     np.testing.assert_array_equal(np.nan_to_num(Xs), np.nan_to_num(before))
     assert np.all(np.isfinite(fit.loadings_x))
+
+
+# --------------------------------------------------------------------------- scipy.sparse input (never densified)
+@pytest.fixture(scope="module")
+def sparse_data():
+    from scipy import sparse
+
+    rng = np.random.default_rng(7)
+    y = np.arange(N) % 3
+    X = sparse.random(N, P, density=0.02, format="lil", random_state=rng,
+                      data_rvs=lambda k: rng.standard_normal(k) + 1.0)
+    for f in range(N_INFO):  # informative features: a class shift on a dense column
+        X[:, f] = (rng.standard_normal(N) + 4.0 * (y == f % 3))[:, None]
+    return X.tocsr(), y
+
+
+@pytest.fixture
+def no_densify(monkeypatch):
+    from scipy import sparse
+
+    def refuse(self, *args, **kwargs):
+        raise AssertionError(f"a {self.shape} sparse matrix was densified")
+
+    for cls in (sparse.csr_matrix, sparse.csc_matrix, sparse.coo_matrix):
+        monkeypatch.setattr(cls, "toarray", refuse)
+        monkeypatch.setattr(cls, "todense", refuse)
+    real_asarray = np.asarray
+
+    def guarded_asarray(a, *args, **kwargs):
+        assert not sparse.issparse(a), "np.asarray on a sparse matrix"
+        return real_asarray(a, *args, **kwargs)
+
+    monkeypatch.setattr(np, "asarray", guarded_asarray)
+
+
+@pytest.mark.parametrize("est_name", ["SPCA", "SPLSDA"])
+def test_sparse_no_pxp_no_densify_and_equal_to_dense(sparse_data, est_name, no_block_svd, no_densify):
+    X, y = sparse_data
+    nbytes_sparse = X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
+
+    def fit(M):
+        est = mo.SPCA(n_components=2, keepX=50) if est_name == "SPCA" else mo.SPLSDA(n_components=2, keepX=50)
+        return est.fit(M) if est_name == "SPCA" else est.fit(M, y)
+
+    est, peak = _peak(lambda: fit(X))
+    dense_bytes = N * P * 8
+    print(f"{est_name} sparse peak {peak / 2**20:.1f} MiB = {peak / nbytes_sparse:.2f} × the sparse storage, "
+          f"{peak / dense_bytes:.3f} × a dense float64 copy")
+    assert peak < 0.01 * P * P * 8, peak  # no p × p (nor n × n) matrix
+    assert peak < 0.25 * dense_bytes, peak  # never densified (a dense float64 block would be n·p·8 bytes)
+    if est_name == "SPLSDA":  # supervised: the informative features are found (ground truth)
+        assert set(range(N_INFO)) <= set(np.concatenate(est.selected_features_["X"]).tolist())
+    ref = _dense_reference(X, fit)
+    for attr in ("loadings_", "variates_", "explained_variance_"):
+        for b, v in getattr(ref, attr).items():
+            np.testing.assert_allclose(getattr(est, attr)[b], v, atol=1e-9 * np.abs(v).max(), err_msg=attr)
+
+
+def _dense_reference(X, fit):
+    # built from the CSR arrays directly (toarray is patched away in this test)
+    dense = np.zeros(X.shape)
+    rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+    dense[rows, X.indices] = X.data
+    return fit(dense)
