@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ._multiscan import MultiScanner
 from ._pvalues import threshold_from_pvalue
 from ._pwm import Scanner, best_hits, max_score_in_windows
 from ._sequences import ALPHABET, N_CODE, kmer_index, kmer_names, reverse_complement
@@ -138,18 +139,70 @@ class EnvironmentSearch:
     Sequences are cut into ``bin_size`` bins over ``[-span, span)``; any run of consecutive bins is a candidate
     region. For every k-mer (k <= ``k_max``) the region whose frequency has the largest absolute point-biserial
     correlation with the label (training rows only) is found with prefix sums; the ``n_features`` best
-    (k-mer, region) pairs are kept. (Simplification of DExTER: exhaustive k-mers up to ``k_max``, no greedy
-    k-mer extension.)
+    (k-mer, region) pairs are kept. With ``grow_to``, each kept k-mer is then extended greedily as in DExTER: the
+    8 one-base extensions (a base added on either side) are scored the same way (best region each) and the best one
+    replaces the k-mer while it increases the absolute correlation, up to length ``grow_to``.
     """
 
     def __init__(self, *, bin_size: int = 50, span: int | None = None, k_max: int = 3, n_features: int = 20,
-                 min_bins: int = 1, max_bins: int | None = None):
+                 min_bins: int = 1, max_bins: int | None = None, grow_to: int | None = None):
         self.bin_size = bin_size
         self.span = span
         self.k_max = k_max
         self.n_features = n_features
         self.min_bins = min_bins
         self.max_bins = max_bins
+        self.grow_to = grow_to
+
+    def _best_region(self, aligned, kmer: str, yc, cache) -> tuple[float, int, int]:
+        """``(r, region_start, region_end)`` of the region maximising ``|r|`` for one k-mer."""
+        n, L = aligned.shape
+        k = len(kmer)
+        c = L // 2
+        span = L // 2 if self.span is None else min(self.span, L // 2)
+        edges = np.arange(-span, span + 1, self.bin_size)
+        if k not in cache:
+            cache[k] = kmer_index(aligned, k)
+        idx = cache[k]
+        code = int(sum("ACGT".index(ch) * 4 ** (k - 1 - i) for i, ch in enumerate(kmer)))
+        zeros = np.zeros((n, 1))
+        hit = np.concatenate([zeros, np.cumsum(idx == code, axis=1)], axis=1)
+        val = np.concatenate([zeros, np.cumsum(idx >= 0, axis=1)], axis=1)
+        m = idx.shape[1]
+        lo = np.clip(c + edges, 0, m)  # region [edges[i], edges[j]): k-mer starts in [c + e_i, c + e_j - k + 1)
+        hi = np.clip(c + edges - k + 1, 0, m)
+        regs = self._regions(len(edges) - 1)
+        i0 = np.array([r[0] for r in regs])
+        j0 = np.array([r[1] for r in regs])
+        lo_r, hi_r = lo[i0], np.maximum(hi[j0], lo[i0])
+        f = (hit[:, hi_r] - hit[:, lo_r]) / np.maximum(val[:, hi_r] - val[:, lo_r], 1)
+        fc = f - f.mean(axis=0)
+        sd = fc.std(axis=0)
+        r = np.where(sd > 0, (fc * yc[:, None]).mean(axis=0) / np.maximum(sd, 1e-12), 0.0)
+        best = int(np.argmax(np.abs(r)))
+        return float(r[best]), int(edges[i0[best]]), int(edges[j0[best]])
+
+    def _grow(self, aligned, yc, rows):
+        cache: dict = {}
+        out = []
+        for kmer, _k, a, b, r in rows:
+            while len(kmer) < self.grow_to:
+                best = None
+                for base in "ACGT":
+                    for ext in (base + kmer, kmer + base):
+                        rr, aa, bb = self._best_region(aligned, ext, yc, cache)
+                        if best is None or abs(rr) > abs(best[0]):
+                            best = (rr, aa, bb, ext)
+                if abs(best[0]) <= abs(r):
+                    break
+                r, a, b, kmer = best
+            out.append((kmer, len(kmer), a, b, r))
+        seen, uniq = set(), []
+        for row in out:
+            if (row[0], row[2], row[3]) not in seen:
+                seen.add((row[0], row[2], row[3]))
+                uniq.append(row)
+        return uniq
 
     def _prefix(self, aligned, k):
         n, L = aligned.shape
@@ -190,9 +243,10 @@ class EnvironmentSearch:
                 best = int(np.argmax(np.abs(r)))
                 cands.append((abs(r[best]), r[best], k, m, int(edges[i0[best]]), int(edges[j0[best]])))
         cands.sort(key=lambda t: -t[0])
-        self.selected_ = pd.DataFrame(
-            [(kmer_names(k)[m], k, a, b, r) for _, r, k, m, a, b in cands[: self.n_features]],
-            columns=["kmer", "k", "region_start", "region_end", "correlation"])
+        rows = [(kmer_names(k)[m], k, a, b, r) for _, r, k, m, a, b in cands[: self.n_features]]
+        if self.grow_to is not None and self.grow_to > self.k_max:
+            rows = self._grow(aligned, yc, rows)
+        self.selected_ = pd.DataFrame(rows, columns=["kmer", "k", "region_start", "region_end", "correlation"])
         return self
 
     def transform(self, aligned: np.ndarray) -> tuple[np.ndarray, pd.DataFrame]:
@@ -219,23 +273,31 @@ def cofactor_features(
     windows=(50, 150, 500),
     stat: str = "max",
     exclude_core: bool = True,
+    n_jobs: int | None = None,
 ) -> tuple[np.ndarray, pd.DataFrame]:
     """Best (or log-sum-exp) log-odds score of each co-factor PWM, both strands, within ``+-w`` bp of the anchor
     centre for each ``w`` in ``windows`` (``cof[+-150]GATAx``). With ``exclude_core`` windows overlapping the
-    anchored core site are ignored, so the core motif cannot leak into this family."""
+    anchored core site are ignored, so the core motif cannot leak into this family. ``"max"`` uses the
+    table-lookup :class:`MultiScanner` (all motifs at once, ``n_jobs`` threads over sequence chunks)."""
     n, L = aligned.shape
     c, cs = anchor_layout(L, motif_width)
     wins = [(c - w, c + w) for w in windows]
     mask = (cs, cs + motif_width) if exclude_core else None
-    blocks, names, rows = [], [], []
-    scanner = Scanner(aligned)
-    for label, pwm in pwms.items():
-        vals = max_score_in_windows(scanner, pwm, wins, mask=mask, stat=stat)
+    labels = list(pwms)
+    mats = [np.asarray(pwms[k], dtype=float) for k in labels]
+    if stat == "max" and mats:
+        vals = MultiScanner(mats).best_scores(aligned, windows=wins, mask=mask, n_jobs=n_jobs).astype(np.float64)
+    else:
+        scanner = Scanner(aligned)
+        vals = np.stack([max_score_in_windows(scanner, p, wins, mask=mask, stat=stat) for p in mats], axis=1) \
+            if mats else np.zeros((n, 0, len(wins)))
+    names, rows = [], []
+    for j, (label, pwm) in enumerate(zip(labels, mats, strict=True)):
         # no window fits (motif wider than window): use the motif minimum score
-        vals[~np.isfinite(vals)] = float(np.asarray(pwm).min(axis=1).sum())
-        blocks.append(vals.astype(np.float32))
+        v = vals[:, j, :]
+        v[~np.isfinite(v)] = float(pwm.min(axis=1).sum())
         for w in windows:
             names.append(f"cof[+-{w}]{label}")
             rows.append(("cofactor", -w, w, "", label, "", np.nan))
-    F = np.hstack(blocks) if blocks else np.zeros((n, 0), np.float32)
+    F = vals.reshape(n, -1).astype(np.float32)
     return F, _var(names, rows)

@@ -269,16 +269,3 @@ def write_meme(path_or_none, motifs: list[Motif], *, background=(0.25, 0.25, 0.2
     if path_or_none is not None:
         Path(path_or_none).write_text(text)
     return text
-
-
-def jaspar_motifs(*, collection: str = "CORE", tax_group: str = "vertebrates", release: str | None = None):
-    """JASPAR motifs through the optional ``pyjaspar`` package (offline SQLite), latest versions only."""
-    from .._optional import import_optional
-
-    jaspardb = import_optional("pyjaspar", purpose="JASPAR motif collections").jaspardb
-    db = jaspardb(release=release) if release else jaspardb()
-    out = []
-    for m in db.fetch_motifs(collection=collection, tax_group=[tax_group], all_versions=False):  # pragma: no cover
-        counts = np.array([m.counts[b] for b in "ACGT"], dtype=float).T
-        out.append(Motif(name=m.name, matrix_id=m.matrix_id, matrix=counts, kind="counts"))
-    return out

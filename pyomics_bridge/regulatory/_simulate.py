@@ -126,6 +126,7 @@ def simulate_tf_binding(
     scenario: str = "calibrated",
     strengths: dict | None = None,
     n_decoys: int = 30,
+    background="builtin",
     random_state=0,
 ) -> dict:
     """Simulate two classes of peak sequences with planted determinants (see module docstring).
@@ -133,6 +134,12 @@ def simulate_tf_binding(
     Returns a dict with ``codes`` (``(2 n, length)`` int8), ``y`` (1 = class A), ``truth`` (per-sequence indicator
     arrays ``flank``, ``environment``, ``cofactor_A``, ``cofactor_B`` plus ``strand`` and ``core_start``), ``motifs``
     (target, cofactors, decoys) and ``params``.
+
+    ``background`` chooses the Markov chains of the background and of the GC-rich segments: ``"builtin"`` (order 1,
+    designed here; the default, available everywhere), ``"peaks"`` (order 2, fitted on the real Oct4 + MafK peaks of
+    the janggu wheel, :func:`markov_from_peaks`; an error when absent), ``"auto"`` (``"peaks"`` when available,
+    else ``"builtin"``: the chosen one is in ``params["background"]``), or a dict with ``background`` and
+    ``gc_rich`` transition matrices.
     """
     if scenario not in SCENARIOS:
         raise ValueError(f"scenario must be one of {list(SCENARIOS)}, got {scenario!r}")
@@ -142,10 +149,11 @@ def simulate_tf_binding(
     s.update(strengths or {})
     motifs = default_motifs(n_decoys)
     target, (gata, cebp) = motifs["target"], motifs["cofactors"]
+    chains, bg_name = _chains(background)
     rng = np.random.default_rng(root_seed_sequence(random_state))
     n = 2 * n_per_class
     y = np.repeat([1, 0], n_per_class).astype(np.int8)
-    codes = sample_markov(BACKGROUND_CHAIN, n, length, rng)
+    codes = sample_markov(chains["background"], n, length, rng)
     c = length // 2
     W = target.width
     cs = c - W // 2
@@ -160,7 +168,7 @@ def simulate_tf_binding(
     a, b = max(c - 300, 0), max(c - 100, 0)
     env = _exact_fraction(y, 0.10 + 0.30 * s["environment"], 0.10, rng)
     if b > a and env.any():
-        codes[env, a:b] = sample_markov(GC_RICH_CHAIN, int(env.sum()), b - a, rng)
+        codes[env, a:b] = sample_markov(chains["gc_rich"], int(env.sum()), b - a, rng)
     # co-factors
     core_lo, core_hi = cs - 2, cs + W + 2
     truth = {}
@@ -187,4 +195,22 @@ def simulate_tf_binding(
     truth.update({"flank": flank, "environment": env, "strand": np.where(minus, -1, 1), "core_start": core_start})
     assert codes.max() < N_CODE
     return {"codes": codes, "y": y, "truth": truth, "motifs": motifs,
-            "params": {"n_per_class": n_per_class, "length": length, "scenario": scenario, **s}}
+            "params": {"n_per_class": n_per_class, "length": length, "scenario": scenario, "background": bg_name, **s}}
+
+
+def _chains(background) -> tuple[dict, str]:
+    if isinstance(background, dict):
+        return {"background": np.asarray(background["background"], dtype=float),
+                "gc_rich": np.asarray(background["gc_rich"], dtype=float)}, "custom"
+    if background == "builtin":
+        return {"background": BACKGROUND_CHAIN, "gc_rich": GC_RICH_CHAIN}, "builtin"
+    if background in ("peaks", "auto"):
+        from ._realdata import markov_from_peaks
+
+        try:
+            return markov_from_peaks(), "peaks"
+        except FileNotFoundError:
+            if background == "peaks":
+                raise
+            return {"background": BACKGROUND_CHAIN, "gc_rich": GC_RICH_CHAIN}, "builtin"
+    raise ValueError(f"background must be 'builtin', 'peaks', 'auto' or a dict of chains, got {background!r}")

@@ -22,6 +22,7 @@ from ._features import (
     environment_features,
 )
 from ._io import Motif
+from ._jaspar import jaspar_motifs
 from ._model import fit_lasso_logistic
 from ._pwm import log_odds
 from ._sequences import encode_batch
@@ -38,6 +39,37 @@ def _as_pwm(m, background):
     return "motif", arr
 
 
+def _centre_crop(codes, width):
+    n, L = codes.shape
+    if width > L:
+        raise ValueError(f"width={width} exceeds the sequence length {L}")
+    a = (L - width) // 2
+    return codes[:, a : a + width]
+
+
+def _chromosome_split(chromosomes, names, kept, test_chromosomes, yk):
+    from ._realdata import chromosomes_from_names
+
+    if chromosomes is None or (isinstance(chromosomes, str) and chromosomes == "names"):
+        chrom = chromosomes_from_names(names)
+    else:
+        chrom = np.asarray(chromosomes, dtype=object)
+    if chrom.shape[0] != kept.shape[0]:
+        raise ValueError(f"chromosomes has {chrom.shape[0]} entries for {kept.shape[0]} sequences")
+    chrom = chrom[kept]
+    test_set = {str(c) for c in ([test_chromosomes] if isinstance(test_chromosomes, str) else test_chromosomes)}
+    unknown = sorted(test_set - {str(c) for c in chrom})
+    if unknown:
+        avail = sorted(set(map(str, chrom)))[:30]
+        raise ValueError(f"test_chromosomes {unknown} hold no (kept) sequence; available: {avail}")
+    is_test = np.array([str(c) in test_set for c in chrom])
+    te, tr = np.nonzero(is_test)[0], np.nonzero(~is_test)[0]
+    for part, rows in (("test", te), ("training", tr)):
+        if np.unique(yk[rows]).size < 2:
+            raise ValueError(f"the chromosome split leaves a single class in the {part} set")
+    return tr, te
+
+
 def _labels(y):
     y = np.asarray(y)
     classes = np.unique(y)
@@ -52,7 +84,7 @@ def tfscope(
     sequences,
     y,
     core_motif,
-    cofactor_motifs=(),
+    cofactor_motifs=None,
     *,
     search: int = 50,
     width: int | None = None,
@@ -64,6 +96,7 @@ def tfscope(
     env_span: int | None = None,
     env_search: bool = False,
     env_search_features: int = 20,
+    env_search_grow: int | None = None,
     cofactor_windows=(50, 150, 500),
     cofactor_stat: str = "max",
     background=None,
@@ -76,6 +109,8 @@ def tfscope(
     random_state=0,
     n_jobs: int | None = None,
     names=None,
+    chromosomes=None,
+    test_chromosomes=None,
 ) -> AnnData:
     """Run the TFscope-like analysis of what separates two sets of TF-bound sequences.
 
@@ -87,8 +122,11 @@ def tfscope(
         Two classes (1 / the second sorted level = experiment 1, "class A").
     core_motif
         The target TF's :class:`Motif` (or a counts/probability matrix, or a log-odds matrix with negatives).
+        ``None``: anchoring-free mode (sequences used as given, centred on the summit; no core family), e.g. to
+        compare peaks of two different TFs.
     cofactor_motifs
-        Co-factor motifs (Motif objects or ``{label: matrix}``).
+        Co-factor motifs (Motif objects or ``{label: matrix}``); ``None`` or ``"jaspar"``: all JASPAR2024 CORE
+        vertebrate motifs (:func:`jaspar_motifs`, needs pyjaspar; cached on disk); ``()`` for none.
     search, width, pvalue
         Anchoring: best hit within ``+-search`` bp of the centre with p-value <= ``pvalue``; ``width`` bp kept.
     flank
@@ -97,8 +135,9 @@ def tfscope(
         Families to build and model (the full model uses all of them).
     env_k, env_bins, env_span
         Environment family: k-mer sizes, bin sizes and half-span (bp) of the fixed multi-scale bins.
-    env_search, env_search_features
-        Add the supervised region x k-mer search (fitted on training rows only) with this many features.
+    env_search, env_search_features, env_search_grow
+        Add the supervised region x k-mer search (fitted on training rows only) with this many features; k-mers
+        grown greedily up to ``env_search_grow`` bases (DExTER-style; ``None``: no growth).
     cofactor_windows, cofactor_stat
         Co-factor family: half-widths around the anchor and ``"max"``/``"logsumexp"``.
     test_size, cv, Cs, select, guard, stability
@@ -108,6 +147,10 @@ def tfscope(
         Seed of the split, folds and subsamples; parallel workers (results do not depend on it).
     names
         Sequence names (obs names).
+    chromosomes, test_chromosomes
+        Chromosome-based split: ``chromosomes`` gives each sequence's chromosome (or ``"names"`` to parse
+        ``chr:start-end`` names); the sequences on ``test_chromosomes`` form the held-out set (instead of a random
+        ``test_size`` split), so that no test peak shares a chromosome with a training peak.
 
     Returns
     -------
@@ -122,18 +165,29 @@ def tfscope(
     bad = [f for f in families if f not in FAMILIES]
     if bad:
         raise ValueError(f"unknown families {bad}; available: {list(FAMILIES)}")
-    core_label, core_pwm = _as_pwm(core_motif, background)
-    W = core_pwm.shape[0]
-    aligned, hits = anchor_and_orient(codes, core_pwm, search=search, width=width, pvalue=pvalue,
-                                      background=background)
+    if core_motif is None:
+        families = tuple(f for f in families if f != "core")
+        if not families:
+            raise ValueError("core_motif=None leaves no feature family: add 'environment' or 'cofactor'")
+        core_label, core_pwm, W = "None", np.zeros((0, 4)), 0
+        aligned = codes if width is None else _centre_crop(codes, int(width))
+        hits = pd.DataFrame({"score": np.full(len(yb), np.nan), "position": -1, "strand": 0, "kept": True})
+    else:
+        core_label, core_pwm = _as_pwm(core_motif, background)
+        W = core_pwm.shape[0]
+        aligned, hits = anchor_and_orient(codes, core_pwm, search=search, width=width, pvalue=pvalue,
+                                          background=background)
     kept = hits["kept"].to_numpy()
     yk = yb[kept]
     if min(yk.sum(), (1 - yk).sum()) < max(cv, 2):
         raise ValueError("too few anchored sequences in one class to fit the models")
     seeds = root_seed_sequence(random_state).spawn(2)
     idx = np.arange(yk.size)
-    tr, te = train_test_split(idx, test_size=test_size, stratify=yk,
-                              random_state=int(seeds[0].generate_state(1)[0] % 2**31))
+    if test_chromosomes is not None:
+        tr, te = _chromosome_split(chromosomes, names, kept, test_chromosomes, yk)
+    else:
+        tr, te = train_test_split(idx, test_size=test_size, stratify=yk,
+                                  random_state=int(seeds[0].generate_state(1)[0] % 2**31))
     blocks, vars_ = [], []
     if "core" in families:
         F, v = core_features(aligned, W, flank=flank)
@@ -144,12 +198,15 @@ def tfscope(
         blocks.append(F)
         vars_.append(v)
         if env_search:
-            es = EnvironmentSearch(span=env_span, n_features=env_search_features).fit(aligned[tr], yk[tr])
+            es = EnvironmentSearch(span=env_span, n_features=env_search_features,
+                                   grow_to=env_search_grow).fit(aligned[tr], yk[tr])
             F, v = es.transform(aligned)
             blocks.append(F)
             vars_.append(v)
     if "cofactor" in families:
         pwms = {}
+        if cofactor_motifs is None or (isinstance(cofactor_motifs, str) and cofactor_motifs == "jaspar"):
+            cofactor_motifs = jaspar_motifs()
         if isinstance(cofactor_motifs, dict):
             items = list(cofactor_motifs.items())
         else:
@@ -158,7 +215,8 @@ def tfscope(
             auto, pwm = _as_pwm(m, background)
             pwms[lab or (auto if auto != "motif" else f"motif{i + 1}")] = pwm
         if pwms:
-            F, v = cofactor_features(aligned, pwms, W, windows=cofactor_windows, stat=cofactor_stat)
+            F, v = cofactor_features(aligned, pwms, W, windows=cofactor_windows, stat=cofactor_stat,
+                                     exclude_core=W > 0, n_jobs=n_jobs)
             blocks.append(F)
             vars_.append(v)
     X = np.hstack(blocks).astype(np.float32)

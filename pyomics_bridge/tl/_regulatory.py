@@ -39,6 +39,8 @@ def tfscope(
     env_search: bool = False,
     cofactor_windows=(50, 150, 500),
     test_size: float = 0.2,
+    test_chromosomes=None,
+    chromosome_key: str | None = None,
     cv: int = 5,
     Cs=None,
     select: str = "1se",
@@ -57,10 +59,12 @@ def tfscope(
         Sequences × anything; codes in ``.obsm[codes_key]`` (int8, A/C/G/T/N = 0..4) or strings in
         ``.obs[sequence_key]``; two classes in ``.obs[label_key]``.
     core_motif
-        Target TF motif: a :class:`~pyomics_bridge.regulatory.Motif`, a matrix, or a key of ``adata.uns["motifs"]``.
+        Target TF motif: a :class:`~pyomics_bridge.regulatory.Motif`, a matrix, or a key of ``adata.uns["motifs"]``;
+        ``None`` for the anchoring-free mode (no core family; e.g. peaks of two different TFs).
     cofactor_motifs
         Co-factor motifs (list of Motif/keys, or dict label -> matrix); ``None`` uses every other motif of
-        ``adata.uns["motifs"]`` (none when absent).
+        ``adata.uns["motifs"]`` when it exists, else all JASPAR2024 CORE vertebrate motifs (needs pyjaspar;
+        cached on disk); ``"jaspar"`` forces the JASPAR collection.
     label_key
         ``.obs`` column with the two classes (1 / second sorted level = class "A").
     codes_key, sequence_key
@@ -77,6 +81,9 @@ def tfscope(
         Co-factor half-windows (bp).
     test_size, cv, Cs, select, guard, stability
         Held-out fraction, CV folds, C grid, ``"1se"``/``"best"``, no-signal guard, stability refits.
+    test_chromosomes, chromosome_key
+        Chromosome-based split: the sequences on these chromosomes are the held-out set (instead of
+        ``test_size``); chromosomes from ``.obs[chromosome_key]``, else parsed from ``chr:start-end`` obs names.
     random_state
         Seed (split, folds, subsamples); results do not depend on ``n_jobs``.
     n_jobs
@@ -112,7 +119,12 @@ def tfscope(
     if len(labels.categories) != 2:
         raise ValidationError(f"adata.obs[{label_key!r}] must have exactly 2 classes, got {list(labels.categories)}")
     core = _resolve_motif(adata, core_motif, "core_motif")
-    if cofactor_motifs is None:
+    if (cofactor_motifs is None and "motifs" not in adata.uns) or (
+            isinstance(cofactor_motifs, str) and cofactor_motifs == "jaspar"):
+        from ..regulatory._jaspar import jaspar_motifs
+
+        cofs = jaspar_motifs()
+    elif cofactor_motifs is None:
         names = [k for k in adata.uns.get("motifs", {}) if not (isinstance(core_motif, str) and k == core_motif)]
         cofs = [_resolve_motif(adata, k, "cofactor_motifs") for k in names]
     elif isinstance(cofactor_motifs, dict):
@@ -120,10 +132,14 @@ def tfscope(
     else:
         cofs = [_resolve_motif(adata, m, "cofactor_motifs") for m in cofactor_motifs]
     y = np.asarray(labels).astype(str)
+    chroms = None
+    if chromosome_key is not None:
+        chroms = get_obs_vector(adata, chromosome_key, kind="categorical").astype(str)
     res = _tfscope(seqs, y, core, cofs, search=search, width=width, pvalue=pvalue, flank=flank,
                    families=families, env_k=env_k, env_bins=env_bins, env_span=env_span, env_search=env_search,
                    cofactor_windows=cofactor_windows, test_size=test_size, cv=cv, Cs=Cs, select=select,
                    guard=guard, stability=stability, random_state=random_state, n_jobs=n_jobs,
+                   test_chromosomes=test_chromosomes, chromosomes=chroms,
                    names=np.asarray(adata.obs_names))
     u = res.uns["tfscope"]
     kept = u["kept"]
@@ -144,6 +160,8 @@ def tfscope(
               "env_bins": list(env_bins), "env_span": env_span, "env_search": env_search,
               "cofactor_windows": list(cofactor_windows), "test_size": test_size, "cv": cv,
               "select": select, "guard": guard, "stability": stability, "random_state": random_state,
+              "test_chromosomes": None if test_chromosomes is None else list(np.atleast_1d(test_chromosomes)),
+              "chromosome_key": chromosome_key,
               "core_motif": u["core_motif"]}
     target = working_object(adata, copy=copy)
     write_results(
