@@ -27,8 +27,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ._plsda import _pick
-
 __all__ = [
     "BlockPrediction",
     "classify",
@@ -37,6 +35,17 @@ __all__ = [
     "weighted_vote",
     "argmax_labels",
 ]
+
+
+def _pick(scores: np.ndarray, levels: np.ndarray, *, largest: bool) -> np.ndarray:
+    """Label of the best score per row; exact ties give the tied labels joined by '/' (level order)."""
+    best = scores.max(axis=1) if largest else scores.min(axis=1)
+    hits = scores == best[:, None]
+    out = np.asarray(levels, dtype=object)[np.argmax(hits, axis=1)]
+    for i in np.flatnonzero(hits.sum(axis=1) != 1):
+        idx = np.flatnonzero(hits[i])
+        out[i] = levels[idx[0]] if idx.size == 1 else "/".join(str(levels[j]) for j in idx)
+    return out
 
 
 def classify(

@@ -440,11 +440,43 @@ def fit_fold_block(model_params: dict, cls, Xtr: dict, ytr, keepX: dict | None):
 def _perf_block_task(task):
     import warnings
 
+    from ._block_cv import fit_models, predict_model, prepare_fold
+
     ctx, items = task
-    out = []
+    out = {}
+    names = list(ctx["X"])
+    arrays = [ctx["X"][b] for b in names]
+    p = ctx["params"]
+    H = ctx["H"]
+    lean, slow = {}, []
     for r, f in items:
-        lab = ctx["folds"][r]
-        test = lab == f
+        test = ctx["folds"][r] == f
+        fd = None if ctx["slow"] else prepare_fold(arrays, ctx["codes"], len(ctx["levels"]), ~test, test,
+                                                   scale=p["scale"])
+        if fd is None:
+            slow.append((r, f))
+        else:
+            lean.setdefault(tuple(x.shape[1] for x in fd.Xs), []).append((r, f, fd))
+    keep = [check_keep((ctx["keepX"] or {}).get(b), H, a.shape[1], name=f"keepX[{b!r}]")
+            for b, a in zip(names, arrays, strict=True)]
+    for group in lean.values():  # the lean refits, folds with the same block widths stacked
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fits = fit_models([fd for _, _, fd in group], ctx["design"], keep, H, tol=p["tol"],
+                              max_iter=p["max_iter"], init_signs=p["init_signs"], n_pad=ctx["n_pad"])
+        for (r, f, fd), (W, T) in zip(group, fits, strict=True):
+            res = predict_model(fd, W, T, ctx["levels"], ctx["dists"], mahalanobis=p["mahalanobis"])
+            selected = {}
+            for j, b in enumerate(names):
+                kidx = np.flatnonzero(fd.kept[j])
+                selected[b] = [kidx[np.flatnonzero(W[j][:, h])] for h in range(H)]
+            out[(r, f)] = (r, f, np.flatnonzero(ctx["folds"][r] == f), {
+                "classes": {d: {b: res["classes"][d][j] for j, b in enumerate(names)} for d in ctx["dists"]},
+                "mv": res["mv"], "wv": res["wv"], "ap": res["ap"], "wp": res["wp"],
+                "weights": res["weights"], "selected": selected,
+            })
+    for r, f in slow:  # estimator refits (missing values, near-zero-variance filtering, absent classes)
+        test = ctx["folds"][r] == f
         train = ~test
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -456,17 +488,20 @@ def _perf_block_task(task):
             kidx = np.flatnonzero(kept[b])
             L = est.loadings_[b]
             selected[b] = [kidx[np.flatnonzero(L[:, h])] for h in range(L.shape[1])]
-        out.append((r, f, np.flatnonzero(test), {
+        out[(r, f)] = (r, f, np.flatnonzero(test), {
             "classes": pred.classes, "mv": pred.majority_vote, "wv": pred.weighted_vote,
             "ap": pred.averaged_predict_class["max.dist"], "wp": pred.weighted_predict_class["max.dist"],
-            "weights": est.weights_.copy(), "selected": selected,
-        }))
-    return out
+            "weights": est.weights_.loc[names].to_numpy(), "selected": selected,
+        })
+    return [out[it] for it in items]
 
 
 def _label_errors(pred_labels: np.ndarray, truth: np.ndarray, levels: list) -> tuple[float, float, np.ndarray]:
     """(overall, BER, per-class) errors of label predictions; None/NA and "A/B" labels are errors."""
-    wrong = np.array([p is None or p != t for p, t in zip(pred_labels, truth, strict=True)])
+    pred_labels = np.asarray(pred_labels, dtype=object)
+    if pred_labels.shape != truth.shape:
+        raise ValueError("pred_labels and truth differ in length")
+    wrong = (pred_labels != truth).astype(bool)  # truth has no None: a None (NA) label is never equal
     per = np.array([wrong[truth == lev].mean() for lev in levels])
     return float(wrong.mean()), float(per.mean()), per
 
@@ -498,8 +533,19 @@ def perf_block(model, X, Y, *, validation="Mfold", folds=10, nrepeat=1, dist="al
                            fold_assignments=fold_assignments, rngs=rngs)
     labels_cat = pd.Categorical(labels, categories=levels)
     # a Categorical keeps the level order (and every level) in each fold
+    from ._block import BlockPLSDA
+    from ._design import design_matrix
+
+    # the lean refits (``_block_cv``) cover complete blocks without near-zero-variance filtering; otherwise the
+    # estimator is refitted (same results, slower)
+    slow = (not isinstance(model, BlockPLSDA) or bool(params.get("near_zero_var"))
+            or any(np.isnan(a).any() for a in arrays.values()))
+    design_arr = design_matrix(params["design"], names, y_name="Y").to_numpy()
     ctx = {"X": arrays, "params": params, "cls": type(model), "keepX": keepX, "labels_cat": labels_cat,
-           "folds": fold_list}
+           "folds": fold_list, "slow": slow, "codes": codes, "levels": list(levels), "design": design_arr, "H": H,
+           "dists": dists,
+           # rows of the stacked fold refits: the largest training set (fixed by the folds, not by the chunking)
+           "n_pad": max(int(np.sum(lab != f)) for lab in fold_list for f in np.unique(lab))}
     items = [(r, f) for r in range(nrepeat) for f in range(int(fold_list[r].max()) + 1)]
     tasks = [(ctx, c) for c in chunks(items, n_chunks_for(n_jobs))]
     results = [x for chunk in parallel_map(_perf_block_task, tasks, n_jobs=n_jobs, progress=progress,
@@ -524,8 +570,8 @@ def perf_block(model, X, Y, *, validation="Mfold", folds=10, nrepeat=1, dist="al
             for h in range(H):
                 counts[b][h, res["selected"][b][h]] += 1
         w = res["weights"]
-        for b in names:
-            wrows.append([r + 1, f + 1, b] + [float(w.loc[b].iloc[h]) for h in range(H)])
+        for j, b in enumerate(names):
+            wrows.append([r + 1, f + 1, b] + [float(w[j, h]) for h in range(H)])
     comp_names = [f"comp{h + 1}" for h in range(H)]
     err_all, cls_all = {}, {}
     for b in names:

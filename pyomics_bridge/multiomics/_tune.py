@@ -12,6 +12,12 @@ tune_splsda, per component c (sequential and greedy):
 ``choice_ncomp`` (nrepeat ≥ 3, M-fold): mixOmics' one-sided Welch t-test rule on the per-repeat errors of the
 chosen keepX (start at 1, move to a later component when its mean error is significantly smaller, α =
 ``signif_threshold``).
+
+tune_block_splsda follows the same scheme; per fold, the training blocks are scaled once, components 1..c−1 are
+fitted once, and component c of **every** keepX combination (× every start-sign pattern) is iterated together
+(:mod:`._block_cv`), then all combinations are predicted and voted in batched products. Folds with missing values
+or near-zero-variance filtering refit :class:`~pyomics_bridge.multiomics.BlockSPLSDA` per combination instead
+(same results, much slower).
 """
 
 from __future__ import annotations
@@ -498,20 +504,41 @@ def tune_rcc(
 
 # --------------------------------------------------------------------------- tune_block_splsda
 def _tune_block_task(task):
+    """Class codes (candidates × held-out rows; −1 = NA or tie label) of one chunk of (repeat, fold) items."""
     import warnings
 
+    from ._block_cv import fit_candidates, predict_candidates, prepare_fold, vote_codes
     from ._perf import fit_fold_block
 
     ctx, items = task
     out = []
     names = list(ctx["X"])
+    arrays = [ctx["X"][b] for b in names]
     c = ctx["comp"]
+    levels = ctx["levels"]
+    m = len(ctx["grid"])
+    cand = np.array(ctx["grid"], dtype=np.intp).T  # blocks × candidates
     for r, f in items:
         lab = ctx["folds"][r]
         test = lab == f
         train = ~test
-        labels = []
-        for combo in ctx["grid"]:
+        fd = None if ctx["slow"] else prepare_fold(arrays, ctx["codes"], len(levels), train, test,
+                                                   scale=ctx["params"]["scale"])
+        if fd is not None:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                fit = fit_candidates(fd, ctx["design"], [ctx["chosen"][b] for b in names], cand,
+                                     tol=ctx["params"]["tol"], max_iter=ctx["params"]["max_iter"],
+                                     init_signs=ctx["params"]["init_signs"])
+            codes, ties, weights = predict_candidates(fd, fit, ctx["dist"], mahalanobis=ctx["params"]["mahalanobis"])
+            nte = codes.shape[2]
+            flat = vote_codes(codes.reshape(len(names), m * nte), ties, np.repeat(weights, nte, axis=0), levels,
+                              weighted=ctx["weighted"])
+            out.append((r, np.flatnonzero(test), flat.reshape(m, nte)))
+            continue
+        lookup = {str(v): k for k, v in enumerate(levels)}
+        res = np.empty((m, int(test.sum())), dtype=np.intp)
+        for j, combo in enumerate(ctx["grid"]):
             keepX = {b: ctx["chosen"][b] + [combo[i]] for i, b in enumerate(names)}
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -519,8 +546,8 @@ def _tune_block_task(task):
                                            ctx["labels_cat"][train], keepX)
                 pred = est.predict({b: a[test][:, kept[b]] for b, a in ctx["X"].items()}, dist=ctx["dist"])
             votes = pred.weighted_vote if ctx["weighted"] else pred.majority_vote
-            labels.append(votes[ctx["dist"]][:, c - 1])
-        out.append((r, np.flatnonzero(test), labels))
+            res[j] = [-1 if v is None else lookup.get(str(v), -1) for v in votes[ctx["dist"]][:, c - 1]]
+        out.append((r, np.flatnonzero(test), res))
     return out
 
 
@@ -576,6 +603,7 @@ def tune_block_splsda(
     :class:`TuneResult` with ``choice_keepX`` a dict ``{block: [keepX per component]}``.
     """
     from ._block import BlockSPLSDA
+    from ._design import design_matrix
     from ._perf import _block_inputs
 
     check_option(dist, DISTANCES, name="dist")
@@ -612,7 +640,9 @@ def tune_block_splsda(
     cost = np.array([sum(k / p[b] for b, k in zip(names, cmb, strict=True)) for cmb in combos])
     params = model.get_params()
     labels_cat = pd.Categorical(labels, categories=levels)
-    truth = np.asarray(labels, dtype=object)
+    design_arr = design_matrix(design, names, y_name="Y").to_numpy()
+    # the lean refits (``_block_cv``) need complete blocks; otherwise every candidate refits the estimator
+    slow = bool(near_zero_var) or any(np.isnan(a).any() for a in arrays.values())
     rngs = _comp_rngs(random_state, H, nrepeat)
     chosen = {b: [] for b in names}
     m = len(combos)
@@ -632,23 +662,23 @@ def tune_block_splsda(
         cparams = dict(params, n_components=c)
         ctx = {"X": arrays, "params": cparams, "cls": BlockSPLSDA, "labels_cat": labels_cat, "folds": fold_list,
                "grid": combos, "chosen": {b: list(v) for b, v in chosen.items()}, "comp": c, "dist": dist,
-               "weighted": bool(weighted)}
+               "weighted": bool(weighted), "levels": list(levels), "codes": codes, "design": design_arr,
+               "slow": slow}
         items = [(r, f) for r in range(nrepeat) for f in range(int(fold_list[r].max()) + 1)]
         tasks = [(ctx, ch) for ch in chunks(items, n_chunks_for(n_jobs))]
         results = [x for chunk in parallel_map(_tune_block_task, tasks, n_jobs=n_jobs, progress=progress,
                                                desc=f"tune comp {c}") for x in chunk]
-        pred = np.empty((nrepeat, m, n), dtype=object)
-        for r, idx, labs in results:
-            for j in range(m):
-                pred[r, j, idx] = labs[j]
+        pred = np.full((nrepeat, m, n), -1, dtype=np.intp)
+        for r, idx, cd in results:
+            pred[r][:, idx] = cd
         e = np.zeros((m, nrepeat))
         per = np.zeros((m, K, nrepeat))
         for r in range(nrepeat):
+            wrong = pred[r] != codes[None, :]
+            for k in range(K):
+                per[:, k, r] = wrong[:, codes == k].mean(axis=1)
             for j in range(m):
-                wrong = np.array([v is None or v != t for v, t in zip(pred[r, j], truth, strict=True)])
-                pc = np.array([wrong[truth == lv].mean() for lv in levels])
-                e[j, r] = wrong.mean() if measure == "overall" else pc.mean()
-                per[j, :, r] = pc
+                e[j, r] = wrong[j].mean() if measure == "overall" else per[j, :, r].mean()
         err_mean[:, c - 1] = e.mean(axis=1)
         if nrepeat > 1:
             err_sd[:, c - 1] = e.std(axis=1, ddof=1)
