@@ -4,7 +4,9 @@ For each seed: ``simulate_go_phenotype`` (``--terms`` level-7 terms, ``--samples
 linear task), one stratified train/test split shared by every model:
 
 - ``GONetClassifier`` ``hard`` (sparse GO mask, tanh, mask-aware init, per-level heads), ``soft`` (dense + L1 on
-  non-GO weights), ``dense`` (MLP of the same widths, terms scored by their genes' post-hoc relevance);
+  non-GO weights), ``dense`` (MLP of the same widths, terms scored by their genes' post-hoc relevance); soft and
+  dense each with early stopping on the validation loss (default), on the validation accuracy (``_es_acc``) and
+  without early stopping (``_no_es``: ``--epochs`` epochs);
 - logistic regression (L2, C = 0.1) and random forest (500 trees), terms scored by mean |coef| / importance
   over their genes.
 
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import time
 from pathlib import Path
@@ -72,7 +75,12 @@ def main() -> None:
                 rows.append(row)
                 print({k: (round(v, 3) if isinstance(v, float) else v) for k, v in row.items()}, flush=True)
 
-        for mode, kw in (("hard", {"lr": 3e-3}), ("soft", {"alpha": 1e-4}), ("dense", {})):
+        # early stopping: on the validation loss (default), on the validation accuracy, or none (max_epochs)
+        stop = {"": {}, "_es_acc": {"monitor": "accuracy"}, "_no_es": {"validation_fraction": 0.0}}
+        variants = [("hard", "", {"lr": 3e-3})] + [
+            (mode, tag, {**base, **extra}) for mode, base in (("soft", {"alpha": 1e-4}), ("dense", {}))
+            for tag, extra in stop.items()]
+        for mode, tag, kw in variants:
             t = time.perf_counter()
             m = GONetClassifier(L, mode=mode, max_epochs=args.epochs, n_threads=args.threads, random_state=seed,
                                 **kw).fit(sim.X[tr], sim.y[tr])
@@ -80,7 +88,8 @@ def main() -> None:
             acc = m.score(sim.X[te], sim.y[te])
             scores = {meth: np.abs(m.relevance(sim.X[te], method=meth, target=sim.y[te])[0]).mean(0)
                       for meth in ("lrp", "gradxact")}
-            record(f"gonet_{mode}", acc, scores, secs, m.go_leakage()[0])
+            record(f"gonet_{mode}{tag}", acc, scores, secs, m.go_leakage()[0])
+            rows[-1]["epochs"] = rows[-2]["epochs"] = m.n_epochs_
             device = m.device_
         for name, est in (("logistic_l2", logistic_baseline(random_state=seed)),
                           ("random_forest", random_forest_baseline(random_state=seed, n_jobs=args.threads))):
@@ -90,12 +99,12 @@ def main() -> None:
             record(name, float(est.score(sim.X[te], sim.y[te])), {"coef_or_importance": baseline_term_scores(est, L)[0]},
                    secs)
     df = pd.DataFrame(rows)
-    summary = df.groupby(["model", "relevance"])[["accuracy", "planted_ap", "planted_auroc", "fit_s"]].mean()
+    summary = df.groupby(["model", "relevance"])[["accuracy", "planted_ap", "planted_auroc", "fit_s", "epochs"]].mean()
     print(summary.round(3).to_string())
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({
-        "machine": platform.platform(), "cpu_threads": args.threads, "torch": torch.__version__,
+        "machine": platform.platform(), "cpu_threads": args.threads, "loadavg_end": os.getloadavg(), "torch": torch.__version__,
         "device": device, "device_name": _device_name(device), "args": vars(args), "rows": rows,
     }, indent=1))
     print(f"wrote {out}")

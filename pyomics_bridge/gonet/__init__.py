@@ -9,7 +9,10 @@
   baselines :func:`logistic_baseline`, :func:`random_forest_baseline`;
 - explanations: :func:`term_relevance` (LRP-ε, gradient × activation), :func:`class_relevance`,
   :func:`top_terms`, :func:`planted_recovery`;
-- simulation: :func:`simulate_go_phenotype` (planted GO terms on the real GO DAG).
+- transfer learning and stability: :func:`learning_curve` (transfer vs scratch vs baselines over target sizes,
+  bootstrap intervals), :func:`top_term_stability` (Jaccard / Spearman of top terms across runs);
+- simulation: :func:`simulate_go_phenotype` (planted GO terms on the real GO DAG), :func:`simulate_go_transfer`
+  (source and target tasks on one simulated biology).
 
 torch is imported only when a model is fitted or explained (``pyomics_bridge.gonet._layers``), never here.
 GO data: CC BY 4.0, Gene Ontology Consortium (see :data:`GO_ATTRIBUTION`).
@@ -40,7 +43,9 @@ from ._ontology import (
     read_obo,
     read_org_sqlite,
 )
-from ._simulate import GOSimulation, simulate_go_phenotype
+from ._simulate import GOSimulation, simulate_go_phenotype, simulate_go_transfer
+from ._stability import top_term_stability
+from ._transfer import LearningCurve, learning_curve
 
 __all__ = [
     "BP_ROOT",
@@ -48,6 +53,7 @@ __all__ = [
     "GOLayers",
     "GONetClassifier",
     "GOSimulation",
+    "LearningCurve",
     "Ontology",
     "baseline_term_scores",
     "build_layers",
@@ -55,6 +61,7 @@ __all__ = [
     "gene_relevance",
     "harmonize_gene_ids",
     "layers_from_debian",
+    "learning_curve",
     "load_bundled_layers",
     "logistic_baseline",
     "planted_recovery",
@@ -65,7 +72,9 @@ __all__ = [
     "read_org_sqlite",
     "relevance_frame",
     "simulate_go_phenotype",
+    "simulate_go_transfer",
     "term_relevance",
     "term_table",
+    "top_term_stability",
     "top_terms",
 ]

@@ -65,9 +65,13 @@ class GONetClassifier:
         Soft mode only: ``alpha`` × Σ over non-GO weights of |w| (``"l1"``) or w² (``"l2"``).
     lr, batch_size, max_epochs, weight_decay
         Adam settings.
-    patience, validation_fraction
-        Early stopping on the loss of a stratified validation split (``validation_fraction=0``: no split,
-        train ``max_epochs``); the best epoch's weights are restored.
+    patience, min_delta, monitor, validation_fraction, restore_best
+        Early stopping on a stratified validation split: training stops after ``patience`` epochs without an
+        improvement by more than ``min_delta`` of the monitored quantity, ``monitor="loss"`` (validation
+        cross-entropy, lower is better) or ``"accuracy"`` (validation accuracy, higher is better; more robust
+        for over-parameterised dense/soft nets, whose validation loss rises from over-confidence while their
+        accuracy still improves). ``patience=None`` or ``validation_fraction=0``: no stopping, train
+        ``max_epochs``. With ``restore_best`` the weights of the best epoch are restored.
     class_weight
         ``"balanced"`` or ``None``.
     device
@@ -87,7 +91,9 @@ class GONetClassifier:
     def __init__(self, go_layers: GOLayers | None = None, *, mode: str = "hard", activation: str = "tanh",
                  aux_heads: bool = True, aux_weight: float = 0.5, dropout: float = 0.3, alpha: float = 1e-4,
                  penalty: str = "l1", lr: float = 1e-3, batch_size: int = 128, max_epochs: int = 40,
-                 weight_decay: float = 0.0, patience: int = 5, validation_fraction: float = 0.15,
+                 weight_decay: float = 0.0, patience: int | None = 10, min_delta: float = 1e-4,
+                 monitor: str = "loss",
+                 validation_fraction: float = 0.15, restore_best: bool = True,
                  class_weight: str | None = "balanced", device: str = "auto", n_threads: int | None = None,
                  random_state=None, verbose: bool = False):
         self.go_layers = go_layers
@@ -103,7 +109,10 @@ class GONetClassifier:
         self.max_epochs = max_epochs
         self.weight_decay = weight_decay
         self.patience = patience
+        self.min_delta = min_delta
+        self.monitor = monitor
         self.validation_fraction = validation_fraction
+        self.restore_best = restore_best
         self.class_weight = class_weight
         self.device = device
         self.n_threads = n_threads
@@ -135,9 +144,17 @@ class GONetClassifier:
             raise ValidationError(f"dropout must be in [0, 1), got {self.dropout}")
         if not 0 <= self.validation_fraction < 1:
             raise ValidationError(f"validation_fraction must be in [0, 1), got {self.validation_fraction}")
+        if self.patience is not None and int(self.patience) < 1:
+            raise ValidationError(f"patience must be a positive int or None, got {self.patience}")
+        if self.monitor not in ("loss", "accuracy"):
+            raise ValidationError(f"monitor must be 'loss' or 'accuracy', got {self.monitor!r}")
+        if not self.min_delta >= 0:
+            raise ValidationError(f"min_delta must be >= 0, got {self.min_delta}")
 
     def _check_X(self, X) -> np.ndarray:
         X = np.asarray(X, dtype=np.float32)
+        if not X.flags.writeable:  # e.g. a joblib memmap: torch wants writable memory
+            X = X.copy()
         n_genes = len(self.go_layers.genes)
         if X.ndim != 2 or X.shape[1] != n_genes:
             raise ValidationError(f"X must have shape (n_samples, {n_genes}) (columns = go_layers.genes), got {X.shape}")
@@ -185,7 +202,7 @@ class GONetClassifier:
         w = len(y_idx) / (n_classes * np.maximum(counts, 1))
         return torch.as_tensor(w, dtype=torch.float32)
 
-    def _train(self, module, X, y_idx, seeds, *, lr, max_epochs, params=None):
+    def _train(self, module, X, y_idx, seeds, *, lr, max_epochs, params=None, validation_fraction=None):
         torch = _torch()
         F = torch.nn.functional
         dev = torch.device(self.device_)
@@ -193,12 +210,13 @@ class GONetClassifier:
         n_classes = len(self.classes_)
         idx = np.arange(len(X))
         val_idx = np.array([], dtype=int)
-        if self.validation_fraction > 0 and self.patience is not None:
+        vf = self.validation_fraction if validation_fraction is None else validation_fraction
+        if vf > 0 and self.patience is not None:
             from sklearn.model_selection import train_test_split
 
             counts = np.bincount(y_idx)
-            strat = y_idx if counts.min() >= 2 else None
-            idx, val_idx = train_test_split(idx, test_size=self.validation_fraction, stratify=strat,
+            strat = y_idx if counts.min() >= 2 and round(vf * len(idx)) >= len(counts) else None
+            idx, val_idx = train_test_split(idx, test_size=vf, stratify=strat,
                                             random_state=seeds[1] % (2**31))
         module = module.to(dev)
         Xt = torch.as_tensor(X, device=dev)
@@ -241,9 +259,11 @@ class GONetClassifier:
                     vloss = float(loss_fn(Xt[vi], yt[vi], False))
                     vacc = float((module(Xt[vi]).argmax(1) == yt[vi]).float().mean())
                 row.update(val_loss=vloss, val_accuracy=vacc)
-                if vloss < best - 1e-6:
-                    best, bad, best_epoch = vloss, 0, epoch + 1
-                    best_state = copy.deepcopy(module.state_dict())
+                crit = vloss if self.monitor == "loss" else -vacc
+                if crit < best - self.min_delta:
+                    best, bad, best_epoch = crit, 0, epoch + 1
+                    if self.restore_best:
+                        best_state = copy.deepcopy(module.state_dict())
                 else:
                     bad += 1
             history.append(row)
@@ -251,6 +271,8 @@ class GONetClassifier:
                 print(row)
             if len(val_idx) and bad >= self.patience:
                 break
+        if not len(val_idx) or not self.restore_best:
+            best_epoch = len(history)
         if best_state is not None:
             module.load_state_dict(best_state)
         module.eval()
@@ -262,10 +284,11 @@ class GONetClassifier:
 
     # ------------------------------------------------------------------ transfer learning
     def fine_tune(self, X, y, *, lr: float = 1e-4, max_epochs: int | None = None, freeze_go: bool = False,
-                  new_head: bool | None = None, random_state=None):
+                  new_head: bool | None = None, validation_fraction: float | None = None, random_state=None):
         """Continue training a fitted model on a (small) target set: all layers at ``lr`` (default), or only
         the heads with ``freeze_go=True``. A new head is created when the target classes differ (``new_head``
-        forces it). Returns ``self``."""
+        forces it). ``validation_fraction`` overrides the early-stopping split (0: train ``max_epochs``, the
+        sensible choice for a few dozen samples). Returns ``self``."""
         self._check_fitted()
         X = self._check_X(X)
         y = np.asarray(y)
@@ -285,7 +308,8 @@ class GONetClassifier:
             for p in module.layers.parameters():
                 p.requires_grad_(not freeze_go)
             params = [p for p in module.parameters() if p.requires_grad]
-            self._train(module, X, y_idx, seeds, lr=lr, max_epochs=max_epochs or self.max_epochs, params=params)
+            self._train(module, X, y_idx, seeds, lr=lr, max_epochs=max_epochs or self.max_epochs, params=params,
+                        validation_fraction=validation_fraction)
             for p in module.layers.parameters():
                 p.requires_grad_(True)
         return self

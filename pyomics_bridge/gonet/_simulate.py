@@ -61,6 +61,64 @@ def simulate_go_phenotype(layers: GOLayers, *, n_samples: int = 1000, n_terms: i
     from .._parallel import root_seed_sequence
 
     rng = np.random.default_rng(root_seed_sequence(random_state))
+    sub = _select_terms(layers, n_terms, min_genes, max_genes, rng)
+    if n_planted > len(sub.terms[0]) - 1:
+        raise ValidationError(f"n_planted={n_planted} is too large for {len(sub.terms[0])} terms")
+    biology = _biology(sub, rng)
+    z, X = _sample_expression(biology, n_samples, noise_sd, rng)
+    planted_idx = np.sort(rng.choice(biology["n_terms"], size=n_planted, replace=False))
+    w = rng.uniform(0.5, 1.5, size=n_planted) * rng.choice([-1.0, 1.0], size=n_planted)
+    y = _label(z[:, planted_idx], w, task, label_noise_sd, rng)
+    return _result(sub, X, y, planted_idx, w, z)
+
+
+def simulate_go_transfer(layers: GOLayers, *, n_source: int = 5000, n_target: int = 1000, n_terms: int | None = 150,
+                         n_planted: int = 3, n_shared=2, task: str = "linear", min_genes: int = 5,
+                         max_genes: int = 100, noise_sd: float = 0.5, label_noise_sd: float = 0.5,
+                         random_state=0):
+    """Source and target data sets for transfer learning: same genes, same GO architecture and the same gene
+    loadings ``a_gt`` (one "biology"), independent samples, and different phenotypes.
+
+    The target phenotype is planted on ``n_planted`` deepest-level terms ``P_t``; a source phenotype on
+    ``n_planted`` terms ``P_s`` of which ``n_shared`` are in ``P_t`` and the others are not (``n_shared=0``: an
+    unrelated source, to check for negative transfer). Planted weights (signs included) are drawn independently
+    for every task. Each data set is standardised on its own.
+
+    Returns ``(source, target)``; with a sequence ``n_shared`` (e.g. ``(2, 0)``), ``([source, ...], target)``,
+    one source per entry, all with the same target.
+    """
+    if task not in TASKS:
+        raise ValidationError(f"task must be one of {list(TASKS)}, got {task!r}")
+    many = not np.isscalar(n_shared)
+    shared = [int(v) for v in (n_shared if many else [n_shared])]
+    if not shared or any(not 0 <= v <= n_planted for v in shared):
+        raise ValidationError(f"n_shared must be in [0, n_planted={n_planted}], got {n_shared}")
+    from .._parallel import root_seed_sequence
+
+    rng = np.random.default_rng(root_seed_sequence(random_state))
+    sub = _select_terms(layers, n_terms, min_genes, max_genes, rng)
+    n_t = len(sub.terms[0])
+    if 2 * n_planted - min(shared) > n_t - 1:
+        raise ValidationError(f"n_planted={n_planted} with n_shared={n_shared} is too large for {n_t} terms")
+    biology = _biology(sub, rng)
+    p_target = np.sort(rng.choice(n_t, size=n_planted, replace=False))
+    others = np.setdiff1d(np.arange(n_t), p_target)
+
+    def draw(planted_idx, n):
+        z, X = _sample_expression(biology, n, noise_sd, rng)
+        w = rng.uniform(0.5, 1.5, size=n_planted) * rng.choice([-1.0, 1.0], size=n_planted)
+        return _result(sub, X, _label(z[:, planted_idx], w, task, label_noise_sd, rng), planted_idx, w, z)
+
+    target = draw(p_target, n_target)
+    sources = []
+    for k in shared:
+        p_source = np.sort(np.concatenate([rng.choice(p_target, size=k, replace=False),
+                                           rng.choice(others, size=n_planted - k, replace=False)]))
+        sources.append(draw(p_source, n_source))
+    return (sources if many else sources[0]), target
+
+
+def _select_terms(layers: GOLayers, n_terms, min_genes: int, max_genes: int, rng) -> GOLayers:
     m0 = layers.mask(0)
     size = np.asarray(m0.sum(axis=0)).ravel()
     ok = np.flatnonzero((size >= min_genes) & (size <= max_genes))
@@ -69,27 +127,36 @@ def simulate_go_phenotype(layers: GOLayers, *, n_samples: int = 1000, n_terms: i
             raise ValidationError(f"only {len(ok)} deepest-level terms have {min_genes}..{max_genes} genes; "
                                   f"n_terms={n_terms} requested")
         ok = np.sort(rng.choice(ok, size=n_terms, replace=False))
-    sub = layers.subset([layers.terms[0][i] for i in ok])
-    if n_planted > len(sub.terms[0]) - 1:
-        raise ValidationError(f"n_planted={n_planted} is too large for {len(sub.terms[0])} terms")
+    return layers.subset([layers.terms[0][i] for i in ok])
+
+
+def _biology(sub: GOLayers, rng) -> dict:
+    """The gene loadings ``a_gt`` of the deepest-level terms (shared by every data set drawn from them)."""
     m = sub.mask(0).tocsc().astype(float)  # genes × terms
-    n_genes, n_t = m.shape
     a = m.copy()
     a.data = rng.uniform(0.5, 1.5, size=a.nnz)
     per_gene = np.asarray(m.sum(axis=1)).ravel()
-    z = rng.standard_normal((n_samples, n_t))
+    return {"loadings": a, "per_gene": per_gene, "n_terms": m.shape[1]}
+
+
+def _sample_expression(biology: dict, n_samples: int, noise_sd: float, rng):
+    a, per_gene = biology["loadings"], biology["per_gene"]
+    z = rng.standard_normal((n_samples, biology["n_terms"]))
     X = np.asarray(a @ z.T).T / np.sqrt(np.maximum(per_gene, 1))[None, :]
     X = X + rng.normal(0.0, noise_sd, size=X.shape)
     X = (X - X.mean(0)) / np.maximum(X.std(0), 1e-12)
-    planted_idx = np.sort(rng.choice(n_t, size=n_planted, replace=False))
-    w = rng.uniform(0.5, 1.5, size=n_planted) * rng.choice([-1.0, 1.0], size=n_planted)
-    eps = rng.normal(0.0, label_noise_sd, size=(n_samples, n_planted))
-    zp = z[:, planted_idx]
+    return z, X
+
+
+def _label(zp: np.ndarray, w: np.ndarray, task: str, label_noise_sd: float, rng) -> np.ndarray:
+    eps = rng.normal(0.0, label_noise_sd, size=zp.shape)
     if task == "linear":
-        y = (zp @ w + eps[:, 0] > 0).astype(int)
-    else:
-        s1, s2 = (zp[:, 0] + eps[:, 0] > 0), (zp[:, 1] + eps[:, 1] > 0)
-        y = {"and": s1 & s2, "or": s1 | s2, "xor": s1 ^ s2}[task].astype(int)
+        return (zp @ w + eps[:, 0] > 0).astype(int)
+    s1, s2 = (zp[:, 0] + eps[:, 0] > 0), (zp[:, 1] + eps[:, 1] > 0)
+    return {"and": s1 & s2, "or": s1 | s2, "xor": s1 ^ s2}[task].astype(int)
+
+
+def _result(sub: GOLayers, X, y, planted_idx, w, z) -> GOSimulation:
     planted = [sub.terms[0][i] for i in planted_idx]
     truth = {sub.levels[0]: list(planted)}
     cur = set(planted_idx.tolist())

@@ -60,7 +60,9 @@ def gonet(
     dropout: float = 0.3,
     alpha: float = 1e-4,
     aux_heads: bool = True,
-    patience: int = 5,
+    patience: int = 10,
+    n_seeds: int = 1,
+    top_k: int = 10,
     device: str = "auto",
     n_threads: int | None = None,
     random_state: int | None = 0,
@@ -95,6 +97,10 @@ def gonet(
         ``"lrp"`` (LRP-ε) or ``"gradxact"`` (gradient × activation); explains each sample's true class.
     max_epochs, lr, batch_size, dropout, alpha, aux_heads, patience, device, n_threads
         Passed to :class:`~pyomics_bridge.gonet.GONetClassifier`.
+    n_seeds, top_k
+        With ``n_seeds >= 2`` the network is also refitted with ``n_seeds - 1`` further seeds (same split) and the
+        stability of the ``top_k`` deepest-level terms (by mean |relevance|) across seeds is reported
+        (:func:`~pyomics_bridge.gonet.top_term_stability`); the first seed's model gives the other results.
     random_state
         Seed for the split and the network.
     key_added
@@ -109,7 +115,9 @@ def gonet(
     (samples × terms, columns in ``uns[key_added]["terms"]`` order) and ``uns[key_added]`` with ``terms``
     (GO id, name, level, n_genes, mean_abs_relevance), ``class_relevance`` (classes × terms, mean signed
     relevance), ``accuracy_test``, ``accuracy_train``, ``classes``, ``history``, ``go_leakage``,
-    ``n_genes_mapped``, ``fit_seconds``, ``device``, ``params`` and ``versions``.
+    ``n_genes_mapped``, ``fit_seconds``, ``device``, ``params`` and ``versions``; with ``n_seeds >= 2`` also
+    ``stability`` (``jaccard``, ``jaccard_min``, ``spearman``, ``k``, ``n_runs``, ``accuracy_test`` per seed)
+    and the column ``top_k_frequency`` of ``terms`` (share of seeds with the term in the top ``top_k``).
     """
     from sklearn.model_selection import train_test_split
 
@@ -120,6 +128,8 @@ def gonet(
         raise ValidationError(f"model must be 'hard', 'soft' or 'dense', got {model!r}")
     if relevance not in ("lrp", "gradxact"):
         raise ValidationError(f"relevance must be 'lrp' or 'gradxact', got {relevance!r}")
+    if int(n_seeds) < 1 or int(top_k) < 1:
+        raise ValidationError(f"n_seeds and top_k must be positive ints, got {n_seeds} and {top_k}")
     if not 0 <= test_size < 1:
         raise ValidationError(f"test_size must be in [0, 1), got {test_size}")
     y = np.asarray(get_obs_vector(adata, groupby, kind="categorical")).astype(str)
@@ -138,10 +148,12 @@ def gonet(
                                   random_state=seed)
     else:
         tr, te = idx, idx[:0]
-    est = GONetClassifier(sub, mode=model, max_epochs=max_epochs, lr=lr, batch_size=batch_size, dropout=dropout,
-                          alpha=alpha, aux_heads=aux_heads, patience=patience, device=device, n_threads=n_threads,
-                          random_state=random_state)
-    est.fit(Xg[tr], y[tr])
+    net_seeds = [random_state] if n_seeds == 1 else [
+        random_state, *root_seed_sequence(random_state).spawn(int(n_seeds) - 1)]
+    ests = [GONetClassifier(sub, mode=model, max_epochs=max_epochs, lr=lr, batch_size=batch_size, dropout=dropout,
+                            alpha=alpha, aux_heads=aux_heads, patience=patience, device=device, n_threads=n_threads,
+                            random_state=s).fit(Xg[tr], y[tr]) for s in net_seeds]
+    est = ests[0]
     proba = est.predict_proba(Xg)
     pred = est.classes_[proba.argmax(1)]
     known = np.isin(y, est.classes_)
@@ -152,6 +164,19 @@ def gonet(
         rel_full, index=adata.obs_names, columns=[t for ts in sub.terms for t in ts])
     terms = term_table(sub)
     terms["mean_abs_relevance"] = np.abs(frame.loc[known]).mean(0).to_numpy()
+    stability = {}
+    if n_seeds > 1:
+        from ..gonet import top_term_stability
+
+        ev = te if len(te) else tr
+        ev = ev[np.isin(y[ev], est.classes_)]
+        runs = [np.abs(term_relevance(e, Xg[ev], method=relevance, target=y[ev])[0]).mean(0) for e in ests]
+        st = top_term_stability(pd.DataFrame(np.vstack(runs), columns=sub.terms[0]), k=min(top_k, len(sub.terms[0])))
+        freq = st.pop("frequency")
+        terms["top_k_frequency"] = freq.reindex(terms.index).fillna(0.0).to_numpy()
+        terms.loc[terms["layer"] != 0, "top_k_frequency"] = np.nan
+        stability = {"stability": {**st, "accuracy_test": np.array(
+            [float(np.mean(e.predict(Xg[te]) == y[te])) if len(te) else np.nan for e in ests])}}
     cls = frame.loc[known].groupby(y[known]).mean()
     cls.index = cls.index.astype(str)
     split = np.full(adata.n_obs, "train", dtype=object)
@@ -165,6 +190,7 @@ def gonet(
         params={"groupby": groupby, "model": model, "layer": layer, "min_genes": min_genes, "test_size": test_size,
                 "relevance": relevance, "max_epochs": max_epochs, "lr": lr, "batch_size": batch_size,
                 "dropout": dropout, "alpha": alpha, "aux_heads": aux_heads, "patience": patience,
+                "n_seeds": n_seeds, "top_k": top_k,
                 "random_state": random_state, "go_layers": "bundled" if go_layers is None else "user"},
         obs={f"{key_added}_pred": pd.Categorical(pred.astype(str), categories=est.classes_.astype(str)),
              f"{key_added}_split": pd.Categorical(split, categories=["train", "test"])},
@@ -173,6 +199,7 @@ def gonet(
              "accuracy_test": float(np.mean(pred[te] == y[te])) if len(te) else float("nan"),
              "accuracy_train": float(np.mean(pred[tr] == y[tr])), "history": hist,
              "go_leakage": np.asarray(est.go_leakage(), dtype=float), "n_genes_mapped": int(n_mapped),
-             "layer_sizes": np.asarray(sub.sizes), "fit_seconds": float(est.fit_seconds_), "device": est.device_},
+             "layer_sizes": np.asarray(sub.sizes), "fit_seconds": float(est.fit_seconds_), "device": est.device_,
+             **stability},
     )
     return finish(target, copy=copy)
