@@ -10,6 +10,8 @@ the real mixOmics (skips cleanly when it is absent).
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -286,19 +288,60 @@ def mixomics_version():
     return version
 
 
+# every family the R backend supports: the driver cases, plus rCCA shrinkage, block PLS (no keepX) and block.plsda
+# (DIABLO without keepX). The block drivers run at tol=1e-30: at the default tol, R's answer depends on its arbitrary
+# start signs (fixture README quirk 5; 2e-4 apart here for DIABLO), the tol-1e-30 fixed point does not
+# (test_r_backend.py checks the default tol by replaying the start signs).
+_TIGHT = {"tol": 1e-30, "max_iter": 500}
+LIVE = {
+    **{name: (name, kw) for name, (_, kw, _) in CASES.items() if name not in ("block_spls", "diablo")},
+    "rcc_shrinkage": ("rcc", {"x_mod": "x", "y_mod": "y", "n_components": 2, "method": "shrinkage"}),
+    "block_pls": ("block_spls", {"y_mod": "y", "mods": ["x", "z"], "n_components": 2, **_TIGHT}),
+    "block_spls": ("block_spls", {**CASES["block_spls"][1], **_TIGHT}),
+    "block_plsda": ("diablo", {"groupby": "g", "mods": ["x", "z"], "n_components": 2, **_TIGHT}),
+    "block_splsda": ("diablo", {**CASES["diablo"][1], **_TIGHT}),
+}
+
+
 @pytest.mark.r
-@pytest.mark.parametrize("name", ["pca_mixomics", "splsda", "spls", "diablo"])
-def test_live_r_backend_matches_python(name, mixomics_version):
-    make, kw, _ = CASES[name]
+@pytest.mark.parametrize("case", sorted(LIVE))
+def test_live_r_backend_matches_python(case, mixomics_version):
+    name, kw = LIVE[case]
+    make = CASES[name][0]
     func = DRIVERS[name]
-    py = func(make(), **kw, copy=True)
     r = func(make(), **kw, backend="r", copy=True)
     assert r.uns[name]["versions"]["R:mixOmics"] == mixomics_version
-    py_slots, r_slots = _slots(py), _slots(r)
+    r_slots = _slots(r)
+    py = func(make(), **kw, copy=True)
+    if name in ("block_spls", "diablo") and _slots_diff(_slots(py), r_slots) >= 1e-9:
+        # Even at tol=1e-30 a component can have two attractors, and R's start signs pick one: the "block_spls"
+        # case reaches cor-criterion 4.458 (Python's default "search", highest criterion) or 4.058 (R) on comp 2.
+        # So replay every start-sign pattern on the Python side: one of them must give R's answer exactly.
+        J = len(kw["mods"]) + 1
+        per_comp = list(itertools.product([1.0, -1.0], repeat=J - 1))
+        starts = [np.array([[1.0, *q] for q in combo])
+                  for combo in itertools.product(per_comp, repeat=kw["n_components"])]
+        runs = [func(make(), **kw, init_signs=s0, copy=True) for s0 in starts]
+        py = min(runs, key=lambda m: _slots_diff(_slots(m), r_slots))
+    py_slots = _slots(py)
+    assert set(r_slots) == {k for k in py_slots if not k[2].endswith("_vip")}
+    # fixture README tolerance for replicated iterations / tol=1e-30 block fits
+    assert _slots_diff(py_slots, r_slots) < 1e-9
+    ev_py, ev_r = py.uns[name]["explained_variance"], r.uns[name]["explained_variance"]
+    assert set(ev_r) == set(ev_py)
+    for b in ev_py:
+        np.testing.assert_allclose(np.ravel(ev_r[b]), np.ravel(ev_py[b]), rtol=0, atol=1e-9, err_msg=b)
+
+
+def _slots_diff(py_slots, r_slots) -> float:
+    """Worst max|Δ|/max(1, max|Python|) over the R slots, one sign per component for variates and loadings."""
+    worst = 0.0
     for k, v in r_slots.items():
-        ref = py_slots[k]
+        ref, v = np.asarray(py_slots[k], dtype=float), np.asarray(v, dtype=float)  # boolean masks: exact
         if "loadings" in k[2] or k[2].startswith("X_"):  # one sign per component
             s = np.sign(np.nansum(ref * v, axis=0))
             s[s == 0] = 1
             v = v * s
-        np.testing.assert_allclose(v, ref, atol=1e-6 * max(1.0, np.nanmax(np.abs(ref))), err_msg=str(k))
+        assert np.array_equal(np.isnan(v), np.isnan(ref)), k
+        worst = max(worst, float(np.nanmax(np.abs(v - ref), initial=0.0)) / max(1.0, float(np.nanmax(np.abs(ref)))))
+    return worst
