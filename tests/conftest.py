@@ -1,6 +1,12 @@
-"""Shared test fixtures: R availability and small AnnData objects."""
+"""Shared test fixtures: R availability and small AnnData objects.
+
+Live R tests skip when R, rpy2 or an R package is missing, except when the environment variable
+``POB_REQUIRE_R=1`` is set (CI): then they fail, so that a broken R installation cannot pass as skipped tests.
+"""
 
 from __future__ import annotations
+
+import os
 
 import numpy as np
 import pandas as pd
@@ -17,10 +23,31 @@ def r_survival_available() -> bool:
         return False
 
 
+def r_required() -> bool:
+    """True when ``POB_REQUIRE_R`` is set to 1/true/yes: missing R makes the live R tests fail, not skip."""
+    return os.environ.get("POB_REQUIRE_R", "").strip().lower() in ("1", "true", "yes")
+
+
+def skip_or_fail_without_r(reason: str) -> None:
+    """Skip the test, or fail it when ``POB_REQUIRE_R=1``."""
+    if r_required():
+        pytest.fail(f"POB_REQUIRE_R=1 but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
 @pytest.fixture(scope="session")
 def require_r_survival():
     if not r_survival_available():
-        pytest.skip("R, rpy2 or the R package 'survival' is not installed (apt-get install r-cran-survival)")
+        skip_or_fail_without_r("R, rpy2 or the R package 'survival' is not installed "
+                               "(apt-get install r-cran-survival)")
+
+
+@pytest.fixture(scope="session")
+def require_r_maxstat(require_r_survival):
+    from pyomics_bridge.r._session import r_package_version
+
+    if r_package_version("maxstat") is None:
+        skip_or_fail_without_r("the R package 'maxstat' is not installed (apt-get install r-cran-maxstat)")
 
 
 @pytest.fixture

@@ -161,3 +161,78 @@ def test_cross_validated_hr_columns(cohort):
     assert v.loc[~v["tissue_restricted"], "prognostic_cv_hr"].isna().all()
     assert (v.loc[v["tissue_restricted"], "prognostic_cv_hr_repeats"] <= 3).all()
     assert a.uns["prognostic"]["params"]["cv_hr"] == 3
+
+
+@pytest.fixture(scope="module")
+def validated(cohort):
+    a = cohort.copy()
+    P.prognostic_thresholds(a, genes="tissue_restricted", random_state=0)
+    b = synthetic_ectopic(n_tumours=300, n_normals=0, n_genes=120, n_restricted=40, random_state=1,
+                          gene_random_state=0)
+    P.validate_panel(b, a)
+    return a, b
+
+
+def test_validation_km_risk_table_counts(validated):
+    # pl.kaplan_meier_risk_table must read the validation KM (stored as uns[key]["km"]) and count at risk
+    # exactly as a direct count on the truncated follow-up of each risk group.
+    pytest.importorskip("matplotlib")
+    import matplotlib.pyplot as plt
+
+    from pyomics_bridge.pl._km_risk_table import kaplan_meier_risk_table
+
+    _, b = validated
+    times = [0.0, 12.0, 36.0, 60.0, 119.0]
+    ax_curves, ax_table = kaplan_meier_risk_table(b, key="validate_panel", times=times)
+    counts = ax_table.risk_table
+    t = np.minimum(b.obs["os_time"].to_numpy(dtype=float), 120.0)
+    grp = b.obs["validate_panel_risk_group"].astype(str).to_numpy()
+    for g in pd.unique(grp):
+        got = counts.loc[counts["group"] == g, "n_risk"].to_numpy()
+        want = [int(((grp == g) & (t >= s)).sum()) for s in times]
+        np.testing.assert_array_equal(got, want)
+    drawn = sorted(int(txt.get_text()) for txt in ax_table.texts)
+    assert drawn == sorted(counts["n_risk"].tolist())
+    pvalue = b.uns["validate_panel"]["logrank"]["pvalue"]
+    assert f"{pvalue:.3g}" in ax_curves.get_legend().get_title().get_text()
+    plt.close(ax_curves.figure)
+    with pytest.raises(ValidationError, match="holds no Kaplan–Meier curves"):
+        kaplan_meier_risk_table(validated[0], key="prognostic")
+
+
+def test_td_auc_of_score_matches_sksurv(validated):
+    # The score's time-dependent AUC must equal scikit-survival's cumulative_dynamic_auc on the same
+    # (truncated) validation data, at the default 3/5-year times and at explicit times.
+    sksurv_metrics = pytest.importorskip("sksurv.metrics")
+    from sksurv.util import Surv
+
+    a, b = validated
+    t = np.minimum(b.obs["os_time"].to_numpy(dtype=float), 120.0)
+    e = b.obs["os_event"].to_numpy().astype(bool) & (b.obs["os_time"].to_numpy(dtype=float) <= 120.0)
+    n = b.obs["validate_panel_n_activated"].to_numpy(dtype=float)
+    y = Surv.from_arrays(e, t)
+    rec = b.uns["validate_panel"]["td_auc"]
+    np.testing.assert_array_equal(rec["time"], [36.0, 60.0])
+    ref, ref_mean = sksurv_metrics.cumulative_dynamic_auc(y, y, n, [36.0, 60.0])
+    np.testing.assert_allclose(rec["auc"], ref, rtol=1e-10)
+    assert b.uns["validate_panel"]["td_auc_mean"] == pytest.approx(ref_mean, rel=1e-10)
+    assert (rec["auc"] > 0.6).all()  # planted prognostic genes: the score discriminates
+    c = b.copy()
+    P.validate_panel(c, a, times=[12, 24, 100], key_added="vp2")
+    ref, _ = sksurv_metrics.cumulative_dynamic_auc(y, y, n, [12.0, 24.0, 100.0])
+    np.testing.assert_allclose(c.uns["vp2"]["td_auc"]["auc"], ref, rtol=1e-10)
+    np.testing.assert_array_equal(c.uns["vp2"]["params"]["times"], [12.0, 24.0, 100.0])
+    with pytest.raises(ValidationError, match="times must lie within the follow-up"):
+        P.validate_panel(c, a, times=[500], key_added="vp3")
+
+
+def test_td_auc_default_times_fall_back_to_event_quantiles():
+    from pyomics_bridge.survival._prognostic_score import auc_times
+
+    rng = np.random.default_rng(0)
+    t = rng.exponential(2.0, 200)  # follow-up far below 36 months
+    e = rng.random(200) < 0.7
+    np.testing.assert_allclose(auc_times(t, e), np.percentile(t[e], [25, 50, 75]))
+    t2 = t * 20  # now 36 and 60 lie inside the follow-up
+    np.testing.assert_array_equal(auc_times(t2, e), [36.0, 60.0])
+    np.testing.assert_array_equal(auc_times(t2, e, [5, 1, 5]), [1.0, 5.0])

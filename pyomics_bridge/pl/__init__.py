@@ -23,7 +23,7 @@ from ._mixomics_plots import (
     tune_curve_data,
 )
 from ._multiomics import correlation_circle, sample_plot, variable_correlations
-from ._prognostic import forest, threshold_scan
+from ._prognostic import forest, forest_data, threshold_scan, threshold_scan_data
 from ._regulatory import tfscope_cofactors, tfscope_core, tfscope_environment, tfscope_roc
 from ._survival import kaplan_meier
 
@@ -39,6 +39,7 @@ __all__ = [
     "diablo_network_data",
     "distance_decay",
     "forest",
+    "forest_data",
     "gonet_terms",
     "kaplan_meier",
     "kaplan_meier_risk_table",
@@ -53,6 +54,7 @@ __all__ = [
     "tfscope_environment",
     "tfscope_roc",
     "threshold_scan",
+    "threshold_scan_data",
     "tune_curve",
     "tune_curve_data",
     "variable_correlations",

@@ -15,6 +15,7 @@ from anndata import AnnData
 
 from .._conventions import ValidationError, check_data
 from ._survival import kaplan_meier as _km_plot
+from ._survival import km_record
 from ._utils import pyplot
 
 _REQUIRED = ("group", "time", "n_risk", "n_event", "n_censor")
@@ -99,9 +100,10 @@ def kaplan_meier_risk_table(
     Parameters
     ----------
     adata
-        Object on which :func:`pyomics_bridge.tl.kaplan_meier` was run.
+        Object on which :func:`pyomics_bridge.tl.kaplan_meier` (or a prognostic score with survival) was run.
     key
-        ``.uns`` key of the curves.
+        ``.uns`` key of the curves: ``uns[key]["table"]`` (:func:`pyomics_bridge.tl.kaplan_meier`) or
+        ``uns[key]["km"]`` of a prognostic score (``key="validate_panel"``, ``"activation_score"``).
     times
         Times of the table columns; default: the x ticks of the curve panel inside the follow-up range.
         The x axis is then ticked at exactly these times.
@@ -124,13 +126,9 @@ def kaplan_meier_risk_table(
     ``ax_table.risk_table`` (the :func:`numbers_at_risk` frame).
     """
     check_data(adata)
-    if key not in adata.uns or "table" not in adata.uns[key]:
-        raise ValidationError(f"adata.uns[{key!r}] not found: run pob.tl.kaplan_meier(adata, key_added={key!r}) first")
+    table, order, _, _ = km_record(adata, key, logrank_key)
     if not 0 < table_height < 0.8:
         raise ValidationError(f"table_height must be in (0, 0.8), got {table_height}")
-    record = adata.uns[key]
-    table = record["table"]
-    order = [str(g) for g in record["median"].index] if "median" in record else None
     plt = pyplot()
     if ax is None:
         fig = plt.figure(figsize=figsize)

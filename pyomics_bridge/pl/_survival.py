@@ -1,12 +1,55 @@
-"""Kaplan–Meier curves from ``adata.uns[key]`` written by :func:`pyomics_bridge.tl.kaplan_meier`."""
+"""Kaplan–Meier curves from ``adata.uns[key]`` written by :func:`pyomics_bridge.tl.kaplan_meier`.
+
+The curves of a prognostic score (:func:`pyomics_bridge.tl.activation_score`,
+:func:`pyomics_bridge.tl.validate_panel`, stored as ``uns[key]["km"]`` / ``["km_median"]`` with the log-rank test
+in ``uns[key]["logrank"]``) are drawn the same way.
+"""
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from anndata import AnnData
 
 from .._conventions import ValidationError, check_data
 from ._utils import get_ax
+
+
+def km_record(adata: AnnData, key: str, logrank_key: str | None = None):
+    """Resolve the curves stored under ``adata.uns[key]``.
+
+    Returns ``(table, order, pvalue, time_label)``: the KM table (``["table"]`` of :func:`tl.kaplan_meier`, or
+    ``["km"]`` of a prognostic score), the group order, the log-rank p-value to print (from
+    ``uns[logrank_key]`` if present, else the score's own ``uns[key]["logrank"]``) or None, and the x label.
+    """
+    if key not in adata.uns:
+        raise ValidationError(f"adata.uns[{key!r}] not found: run pob.tl.kaplan_meier(adata, key_added={key!r}) "
+                              "(or pob.tl.activation_score / validate_panel with survival) first")
+    record = adata.uns[key]
+    def is_km(frame) -> bool:
+        return isinstance(frame, pd.DataFrame) and {"group", "time", "survival", "n_risk"} <= set(frame.columns)
+
+    if is_km(record.get("table")):
+        table, medians = record["table"], record.get("median")
+    elif is_km(record.get("km")):
+        table, medians = record["km"], record.get("km_median")
+    else:
+        raise ValidationError(f"adata.uns[{key!r}] holds no Kaplan–Meier curves (neither 'table' from "
+                              f"pob.tl.kaplan_meier nor 'km' from a prognostic score with survival); "
+                              f"keys present: {sorted(record)}")
+    present = pd.unique(table["group"].astype(str))
+    if medians is not None:
+        order = [str(g) for g in medians.index if str(g) in set(present)]
+    else:
+        order = [str(g) for g in present]
+    pvalue = None
+    if logrank_key and logrank_key in adata.uns and "pvalue" in adata.uns[logrank_key]:
+        pvalue = float(adata.uns[logrank_key]["pvalue"])
+    elif logrank_key and "logrank" in record and "pvalue" in record["logrank"]:
+        pvalue = float(record["logrank"]["pvalue"])
+    params = record.get("params", {})
+    time_label = params.get("time_key") or "time"
+    return table, order, pvalue, str(time_label)
 
 
 def kaplan_meier(
@@ -25,9 +68,11 @@ def kaplan_meier(
     adata
         Object on which :func:`pyomics_bridge.tl.kaplan_meier` was run.
     key
-        ``.uns`` key of the curves.
+        ``.uns`` key of the curves: ``uns[key]["table"]`` (:func:`pyomics_bridge.tl.kaplan_meier`) or
+        ``uns[key]["km"]`` (a prognostic score, e.g. ``key="validate_panel"``).
     logrank_key
-        ``.uns`` key of a log-rank result to print in the legend title, if present.
+        ``.uns`` key of a log-rank result to print in the legend title, if present; a prognostic score's own
+        ``uns[key]["logrank"]`` is used otherwise (``None`` prints no p-value).
     show_ci
         Draw the pointwise confidence band.
     show_censors
@@ -40,10 +85,7 @@ def kaplan_meier(
     The :class:`matplotlib.axes.Axes`.
     """
     check_data(adata)
-    if key not in adata.uns or "table" not in adata.uns[key]:
-        raise ValidationError(f"adata.uns[{key!r}] not found: run pob.tl.kaplan_meier(adata, key_added={key!r}) first")
-    table = adata.uns[key]["table"]
-    order = list(adata.uns[key]["median"].index)
+    table, order, pvalue, time_label = km_record(adata, key, logrank_key)
     ax = get_ax(ax)
     for label in order:
         sub = table[table["group"].astype(str) == str(label)]
@@ -57,11 +99,9 @@ def kaplan_meier(
         if show_censors:
             cens = sub[sub["n_censor"] > 0]
             ax.plot(cens["time"], cens["survival"], "+", color=line.get_color(), markersize=7)
-    title = None
-    if logrank_key and logrank_key in adata.uns and "pvalue" in adata.uns[logrank_key]:
-        title = f"log-rank p = {float(adata.uns[logrank_key]['pvalue']):.3g}"
+    title = None if pvalue is None else f"log-rank p = {pvalue:.3g}"
     ax.legend(title=title, frameon=False)
-    ax.set_xlabel(adata.uns[key]["params"].get("time_key", "time"))
+    ax.set_xlabel(time_label)
     ax.set_ylabel("survival probability")
     ax.set_ylim(-0.02, 1.02)
     return ax

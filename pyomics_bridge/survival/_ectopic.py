@@ -25,7 +25,9 @@ For every gene (samples = tumours only):
    statistic in the tested direction.
 6. **Selection-corrected p** of the gene (the test of "no association at any admissible cut"):
    ``"Lau94"`` (improved Bonferroni bound over the actual cuts, one-sided for ``direction`` ``"poor"`` or
-   ``"good"``), ``"permutation"`` (survival rows permuted jointly for all genes, the whole grid rescanned;
+   ``"good"``), ``"Lau92"`` (Lausen & Schumacher 1992 approximation over the range of low-group shares
+   spanned by the admissible cuts, ``minprop``/``maxprop`` = their smallest/largest share; a gene with a single
+   admissible cut gets its nominal p), ``"permutation"`` (survival rows permuted jointly for all genes, the whole grid rescanned;
    :math:`(1 + \#\{\max z^* \ge \max z\})/(1 + B)`) or ``"none"``; ``q_value`` = Benjamini–Hochberg across
    genes.
 
@@ -50,7 +52,7 @@ from ._cox import CoxConvergenceWarning
 from ._cox_screen import cox_screen
 from ._cut_scan import CutGrid, cut_grid, logrank_cut_scan, percentile_thresholds, permutation_max_z
 from ._maxstat import bh_adjust
-from ._maxstat_pvalues import p_lausen94_from_sums
+from ._maxstat_pvalues import p_lausen92, p_lausen94_from_sums
 from ._validate import check_survival_data
 
 __all__ = ["MODES", "AdaptiveThreshold", "ThresholdResult", "adaptive_thresholds", "truncate_survival"]
@@ -58,7 +60,7 @@ __all__ = ["MODES", "AdaptiveThreshold", "ThresholdResult", "adaptive_thresholds
 MODES = ("calibrated", "epimed")
 TESTS = ("cox", "logrank")
 SELECTIONS = ("epimed", "maxstat")
-CORRECTIONS = ("none", "Lau94", "permutation")
+CORRECTIONS = ("none", "Lau92", "Lau94", "permutation")
 DIRECTIONS = ("poor", "good", "both")
 MODE_DEFAULTS = {
     "epimed": {"test": "cox", "selection": "epimed", "correction": "none"},
@@ -215,6 +217,21 @@ def _lau94(z_dir, admissible, n_on, n, two_sided):
     return p, top
 
 
+def _lau92(top, admissible, n_on, n, two_sided):
+    """Lau92 p of the max z ``top`` over the range of low-group shares of the admissible cuts of each gene."""
+    from scipy import stats
+
+    eps = np.where(admissible, (n - n_on) / n, np.nan)
+    p = np.full(top.shape, np.nan)
+    for i in np.flatnonzero(np.isfinite(top)):
+        lo, hi = np.nanmin(eps[i]), np.nanmax(eps[i])
+        if 0.0 < lo < hi < 1.0:
+            p[i] = p_lausen92(top[i], lo, hi, two_sided=two_sided)
+        else:  # a single admissible share: no search, the nominal p
+            p[i] = (2.0 if two_sided else 1.0) * stats.norm.sf(top[i])
+    return np.minimum(p, 1.0)
+
+
 # --------------------------------------------------------------------------- main function
 def adaptive_thresholds(
     X,
@@ -268,7 +285,7 @@ def adaptive_thresholds(
     selection
         ``"epimed"`` or ``"maxstat"``.
     correction
-        ``"none"``, ``"Lau94"`` or ``"permutation"`` (``n_perm`` permutations).
+        ``"none"``, ``"Lau92"``, ``"Lau94"`` or ``"permutation"`` (``n_perm`` permutations).
     direction
         ``"poor"`` (activation = higher hazard, the EpiMed rule HR >= 1), ``"good"`` or ``"both"``.
     alpha
@@ -406,6 +423,8 @@ def adaptive_thresholds(
     p_lau, top = _lau94(z_dir, admissible, n_on, n, two_sided)
     if correction == "Lau94":
         p_corr = p_lau
+    elif correction == "Lau92":
+        p_corr = _lau92(top, admissible, n_on, n, two_sided)
     elif correction == "permutation":
         null = permutation_max_z(grid_, t, e, admissible, n_perm=int(n_perm), random_state=random_state,
                                  n_jobs=n_jobs, direction=direction)

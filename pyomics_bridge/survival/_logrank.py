@@ -15,6 +15,7 @@ the Gehan–Wilcoxon test; this is the definition used by R's ``survival::survdi
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -65,7 +66,10 @@ def _event_time_counts(time: np.ndarray, event: np.ndarray, codes: np.ndarray, n
     return event_times, n_risk, n_event
 
 
-def logrank_test(time, event, group, *, rho: float = 0.0) -> LogrankResult:
+_MISSING = object()
+
+
+def logrank_test(time, event, groups=_MISSING, *, rho: float = 0.0, group=_MISSING) -> LogrankResult:
     """Compare survival between groups with the log-rank (``rho=0``) or a :math:`G^\\rho` test.
 
     Parameters
@@ -74,19 +78,28 @@ def logrank_test(time, event, group, *, rho: float = 0.0) -> LogrankResult:
         Follow-up times (>= 0).
     event
         1 (or True) for an observed event, 0 for censoring.
-    group
+    groups
         Group labels (at least two distinct values); a categorical keeps its level order.
     rho
         Weight exponent on the pooled Kaplan–Meier survival, :math:`w = S(t^-)^\\rho`.
+    group
+        Deprecated alias of ``groups`` (emits a :class:`FutureWarning`).
 
     Returns
     -------
     :class:`LogrankResult`
     """
+    if group is not _MISSING:
+        if groups is not _MISSING:
+            raise TypeError("logrank_test() got both groups= and its deprecated alias group=; pass groups only")
+        warnings.warn("logrank_test(group=...) is deprecated; use groups=...", FutureWarning, stacklevel=2)
+        groups = group
+    if groups is _MISSING:
+        raise TypeError("logrank_test() missing required argument: 'groups'")
     t, e = check_survival_data(time, event)
-    codes, labels = encode_groups(group, len(t))
+    codes, labels = encode_groups(groups, len(t), name="groups")
     if len(labels) < 2:
-        raise ValidationError(f"group must have at least two distinct values, found {labels}")
+        raise ValidationError(f"groups must have at least two distinct values, found {labels}")
     if not np.isfinite(rho):
         raise ValidationError(f"rho must be finite, got {rho}")
     k = len(labels)

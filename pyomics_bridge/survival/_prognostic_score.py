@@ -4,7 +4,13 @@ A patient's score is :math:`n` = the number of panel genes **strictly above** th
 bins of :math:`n`, given as ``{label: (low, high)}`` with inclusive bounds and ``high = None`` for "and more",
 e.g. the EpiMed default ``{"P1": (0, 0), "P2": (1, 2), "P3": (3, None)}``. The evaluation reports a multi-group
 log-rank test across the non-empty groups, a Cox model on :math:`n` as a continuous count (HR per extra
-activated gene), Harrell's C of :math:`n`, Kaplan–Meier curves per group and the per-gene binary Cox HRs.
+activated gene), Harrell's C of :math:`n`, the cumulative/dynamic time-dependent AUC of :math:`n` (Uno's IPCW
+estimator, :func:`pyomics_bridge.survival.time_dependent_auc`), Kaplan–Meier curves per group and the per-gene
+binary Cox HRs.
+
+Default AUC times: 36 and 60 (3 and 5 years in months, the time unit of the pipeline) where they lie inside the
+follow-up and have at least one case and one control; otherwise the 25th, 50th and 75th percentiles of the event
+times.
 """
 
 from __future__ import annotations
@@ -17,13 +23,36 @@ import pandas as pd
 from .._conventions import ValidationError
 from ._cox import CoxConvergenceWarning, CoxPH, concordance_counts
 from ._cox_screen import cox_screen
+from ._discrimination import time_dependent_auc
 from ._kaplan_meier import kaplan_meier
 from ._logrank import logrank_test
 from ._validate import check_survival_data
 
-__all__ = ["DEFAULT_BINS", "activation_count", "check_bins", "evaluate_score", "risk_groups"]
+__all__ = ["DEFAULT_AUC_TIMES", "DEFAULT_BINS", "activation_count", "auc_times", "check_bins", "evaluate_score",
+           "risk_groups"]
 
 DEFAULT_BINS = {"P1": (0, 0), "P2": (1, 2), "P3": (3, None)}
+DEFAULT_AUC_TIMES = (36.0, 60.0)  # 3 and 5 years, in months
+
+
+def auc_times(time, event, times=None) -> np.ndarray:
+    """Evaluation times of the time-dependent AUC (see the module notes for the default); may be empty."""
+    t, e = check_survival_data(time, event)
+    if times is not None:
+        tt = np.unique(np.atleast_1d(np.asarray(times, dtype=np.float64)))
+        if tt.size == 0 or not np.isfinite(tt).all():
+            raise ValidationError(f"times must be a non-empty list of finite times, got {times!r}")
+        return tt
+    if not e.any():
+        return np.empty(0)
+
+    def usable(x):
+        return x[[bool((e & (t <= v)).any() and (t > v).any()) for v in x]]
+
+    tt = usable(np.asarray(DEFAULT_AUC_TIMES))
+    if tt.size == 0:
+        tt = usable(np.unique(np.percentile(t[e], [25.0, 50.0, 75.0])))
+    return tt
 
 
 def check_bins(bins) -> dict[str, tuple[int, int | None]]:
@@ -78,14 +107,19 @@ def risk_groups(n_activated, bins=None) -> pd.Categorical:
 
 
 def evaluate_score(n_activated, groups: pd.Categorical, time, event, *, panel_matrix=None,
-                   panel_names=None) -> dict:
-    """Log-rank across the groups, Cox on the count, C-index, KM table and the per-gene HR table."""
+                   panel_names=None, times=None) -> dict:
+    """Log-rank across the groups, Cox on the count, C-index, time-dependent AUC, KM table, per-gene HR table.
+
+    ``times``: evaluation times of the AUC (default: see the module notes). ``out["td_auc"]`` is a DataFrame
+    with ``time``, ``auc`` (NaN without case or control), ``n_cases``, ``n_controls``; ``out["td_auc_mean"]``
+    the Kaplan–Meier-weighted mean.
+    """
     t, e = check_survival_data(time, event)
     n = np.asarray(n_activated, dtype=np.float64)
     out: dict = {}
     present = pd.Categorical(groups).remove_unused_categories()
     if len(present.categories) >= 2 and e.any():
-        lr = logrank_test(t, e, present)
+        lr = logrank_test(t, e, groups=present)
         out["logrank"] = {"statistic": lr.statistic, "df": lr.df, "pvalue": lr.pvalue}
         table = lr.table.copy()
         table.index = table.index.astype(str)
@@ -104,6 +138,16 @@ def evaluate_score(n_activated, groups: pd.Categorical, time, event, *, panel_ma
         out["cox"] = {"coef": np.nan, "hr": np.nan, "hr_lower": np.nan, "hr_upper": np.nan, "p": np.nan,
                       "converged": False}
     out["concordance"] = float(concordance_counts(t, e, n)["concordance"])
+    tt = auc_times(t, e, times)
+    if tt.size:
+        auc = time_dependent_auc(n, t, e, tt)
+        out["td_auc"] = pd.DataFrame({"time": auc.times, "auc": auc.auc, "n_cases": auc.n_cases,
+                                      "n_controls": auc.n_controls})
+        out["td_auc_mean"] = float(auc.mean_auc)
+    else:
+        out["td_auc"] = pd.DataFrame({"time": np.empty(0), "auc": np.empty(0), "n_cases": np.empty(0, np.int64),
+                                      "n_controls": np.empty(0, np.int64)})
+        out["td_auc_mean"] = np.nan
     km, median = kaplan_meier(t, e, np.asarray(groups.astype(str)))
     out["km"] = km.astype({"group": str})
     med = median.to_frame()

@@ -401,6 +401,7 @@ def activation_score(
     time_key: str | None = None,
     event_key: str | None = None,
     truncate: float | None = 120.0,
+    times=None,
     normal_key: str | None = "tissue_status",
     normal_value: str = "normal",
     layer: str | None = None,
@@ -429,6 +430,9 @@ def activation_score(
         count, C-index, KM table).
     truncate
         Administrative censoring of the evaluation (months), or ``None``.
+    times
+        Times of the time-dependent AUC of the count (``uns[key_added]["td_auc"]``); default 36 and 60
+        (3 and 5 years in months) where inside the follow-up, else the quartiles of the event times.
     normal_key, normal_value
         Normal samples get a count but are excluded from the evaluation.
     layer
@@ -444,7 +448,7 @@ def activation_score(
     -------
     ``None`` or the copy; sets ``obs[n_key]``, ``obs[group_key]`` and ``uns[key_added]`` (``params``,
     ``versions``, ``panel``, ``thresholds``, and with survival ``logrank``, ``logrank_table``, ``cox``,
-    ``concordance``, ``km``, ``km_median``, ``group_sizes``, ``hr_table``).
+    ``concordance``, ``td_auc``, ``td_auc_mean``, ``km``, ``km_median``, ``group_sizes``, ``hr_table``).
     """
     check_data(adata)
     check_unique_names(adata)
@@ -458,17 +462,20 @@ def activation_score(
            "bins": {k: [v[0], -1 if v[1] is None else v[1]] for k, v in bins_.items()}}
     if (time_key is None) != (event_key is None):
         raise ValidationError("give both time_key and event_key (or neither)")
+    if times is not None and time_key is None:
+        raise ValidationError("times= (time-dependent AUC) needs time_key and event_key")
     if time_key is not None:
         _, tumour = _split_samples(adata, normal_key, normal_value)
         t, e = _tumour_survival(adata, tumour, time_key, event_key)
         t, e = _ectopic.truncate_survival(t, e, truncate)
         B = X[tumour][:, cols] > thr.to_numpy()[None, :]
         uns.update(_prognostic_score.evaluate_score(n_act[tumour], groups[tumour], t, e, panel_matrix=B,
-                                                    panel_names=panel))
+                                                    panel_names=panel, times=times))
     target = working_object(adata, copy=copy)
     write_results(target, key_added=key_added,
                   params={"panel": panel, "thresholds_key": thresholds_key if thresholds is None else "explicit",
                           "bins": uns["bins"], "time_key": time_key, "event_key": event_key, "truncate": truncate,
+                          "times": None if times is None else np.atleast_1d(np.asarray(times, float)).tolist(),
                           "normal_key": normal_key, "normal_value": normal_value, "layer": layer},
                   obs={n_key: n_act, group_key: groups}, uns=uns)
     return finish(target, copy=copy)
@@ -573,6 +580,7 @@ def validate_panel(
     time_key: str = "os_time",
     event_key: str = "os_event",
     truncate: float | None = 120.0,
+    times=None,
     normal_key: str | None = "tissue_status",
     normal_value: str = "normal",
     layer: str | None = None,
@@ -596,6 +604,8 @@ def validate_panel(
         Risk groups (see :func:`activation_score`).
     time_key, event_key, truncate
         Survival of the validation cohort and the administrative censoring.
+    times
+        Times of the time-dependent AUC of the score (see :func:`activation_score`).
     normal_key, normal_value
         Normal samples (excluded).
     layer
@@ -609,7 +619,7 @@ def validate_panel(
     Returns
     -------
     ``None`` or the copy; ``uns[key_added]`` holds ``logrank`` (multi-group), ``logrank_table``, ``cox``
-    (HR per activated gene), ``concordance``, ``km``, ``km_median``, ``group_sizes``, ``hr_table`` (per-gene
+    (HR per activated gene), ``concordance``, ``td_auc`` / ``td_auc_mean``, ``km``, ``km_median``, ``group_sizes``, ``hr_table`` (per-gene
     binary Cox in the validation cohort plus the count) and ``panel``.
     """
     check_data(adata)
@@ -627,16 +637,17 @@ def validate_panel(
     transfer_thresholds(tmp, source, key=key, genes=panel, normal_key=normal_key, normal_value=normal_value,
                         key_added=key_added)
     activation_score(tmp, panel=panel, thresholds_key=key_added, bins=bins, time_key=time_key,
-                     event_key=event_key, truncate=truncate, normal_key=normal_key, normal_value=normal_value,
-                     n_key=f"{key_added}_n_activated", group_key=f"{key_added}_risk_group",
+                     event_key=event_key, truncate=truncate, times=times, normal_key=normal_key,
+                     normal_value=normal_value, n_key=f"{key_added}_n_activated", group_key=f"{key_added}_risk_group",
                      key_added=f"{key_added}__score")
     rec = dict(tmp.uns[f"{key_added}__score"])
     rec.pop("params", None)
     rec.pop("versions", None)
     write_results(target, key_added=key_added,
                   params={"key": key, "panel": list(panel), "bins": rec["bins"], "time_key": time_key,
-                          "event_key": event_key, "truncate": truncate, "normal_key": normal_key,
-                          "normal_value": normal_value, "layer": layer},
+                          "event_key": event_key, "truncate": truncate,
+                          "times": None if times is None else np.atleast_1d(np.asarray(times, float)).tolist(),
+                          "normal_key": normal_key, "normal_value": normal_value, "layer": layer},
                   obs={f"{key_added}_n_activated": tmp.obs[f"{key_added}_n_activated"].to_numpy(),
                        f"{key_added}_risk_group": tmp.obs[f"{key_added}_risk_group"].array},
                   var={f"{key_added}_{c}": tmp.var[f"{key_added}_{c}"].to_numpy()

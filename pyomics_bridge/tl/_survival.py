@@ -68,7 +68,7 @@ def logrank(
 
         res = survdiff(time, event, group, rho=rho)
     else:
-        res = _surv.logrank_test(time, event, group, rho=rho)
+        res = _surv.logrank_test(time, event, groups=group, rho=rho)
     target = working_object(adata, copy=copy)
     table = res.table.copy()
     table.index = table.index.astype(str)

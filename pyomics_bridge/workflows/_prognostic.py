@@ -15,9 +15,8 @@ def run(out_dir: Path, *, random_state: int = 0, use_r: bool = False) -> Workflo
     """Restricted genes -> adaptive thresholds (both modes) -> n-GEC score -> validation on a 2nd cohort."""
     from ..datasets._ectopic import synthetic_ectopic
     from ..pl import _prognostic as pl_prog
-    from ..pl._survival import kaplan_meier as pl_km
+    from ..pl._km_risk_table import kaplan_meier_risk_table as pl_km_risk
     from ..tl import _prognostic as tl_prog
-    from ..tl import _survival as tl_surv
     from ._report import figure_png
 
     res = WorkflowResult(title="Prognostic panel of ectopically activated genes (EpiMed method, calibrated)")
@@ -56,10 +55,9 @@ def run(out_dir: Path, *, random_state: int = 0, use_r: bool = False) -> Workflo
     fig, ax = plt.subplots(figsize=(6, 4))
     pl_prog.threshold_scan(train, gene=gene, key="calibrated", ax=ax)
     res.figures.append((f"Threshold scan of {gene} (training cohort)", figure_png(fig)))
-    fig, ax = plt.subplots(figsize=(5.5, 4))
-    tl_surv.kaplan_meier(test, time_key="os_time", event_key="os_event", groupby="validate_panel_risk_group")
-    pl_km(test, logrank_key=None, ax=ax)
-    res.figures.append(("Kaplan–Meier by risk group in the validation cohort", figure_png(fig)))
+    ax_curves, _ = pl_km_risk(test, key="validate_panel", logrank_key="logrank", figsize=(6.0, 5.5))
+    res.figures.append(("Kaplan–Meier by risk group in the validation cohort, with numbers at risk",
+                        figure_png(ax_curves.figure)))
     fig, ax = plt.subplots(figsize=(5.5, 4))
     pl_prog.forest(test, ax=ax)
     res.figures.append(("Forest plot in the validation cohort", figure_png(fig)))

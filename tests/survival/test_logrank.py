@@ -87,3 +87,20 @@ def test_r_lung_published_value(lung):
     res = logrank_test(lung["time"], lung["event"], lung["sex"])
     assert round(res.statistic, 1) == 10.3
     assert res.table["observed"].tolist() == [112, 53]
+
+
+def test_groups_keyword_and_deprecated_group_alias():
+    # The public name is logrank_test(time, event, groups); the old keyword `group` still works but warns.
+    time = [1, 3, 4, 2, 5]
+    event = [1, 1, 0, 1, 1]
+    labels = ["A", "A", "A", "B", "B"]
+    e_a = 3 / 5 + 1 / 2 + 2 / 3
+    expected = (2 - e_a) ** 2 / (6 / 25 + 1 / 4 + 2 / 9)  # hand-computed, as in test_hand_computed_two_groups
+    assert logrank_test(time, event, groups=labels).statistic == pytest.approx(expected, rel=1e-14)
+    with pytest.warns(FutureWarning, match="groups="):
+        old = logrank_test(time, event, group=labels)
+    assert old.statistic == pytest.approx(expected, rel=1e-14)
+    with pytest.raises(TypeError, match="both groups= and"):
+        logrank_test(time, event, labels, group=labels)
+    with pytest.raises(TypeError, match="groups"):
+        logrank_test(time, event)

@@ -103,7 +103,7 @@ def test_lausen_formulas_hand_values():
 
 def test_condmc_reproducible_and_independent_of_n_jobs():
     x, t, e = _data(100, seed=4, beta=0.3)
-    kw = dict(pmethod="condMC", n_perm=600, random_state=7)
+    kw = {"pmethod": "condMC", "n_perm": 600, "random_state": 7}
     a = maxstat_cutpoint(x, t, e, **kw, n_jobs=1)
     with parallel_config(backend="threading"):
         b = maxstat_cutpoint(x, t, e, **kw, n_jobs=2)
@@ -237,21 +237,21 @@ def test_null_simulation_minp_inflated_corrections_calibrated():
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        (dict(x=[1.0, np.nan, 3.0, 4.0]), "missing"),
-        (dict(x=[2.0, 2.0, 2.0, 2.0]), "no admissible cut"),
-        (dict(minprop=0.6, maxprop=0.4), "minprop must be < maxprop"),
-        (dict(minprop=0.5, maxprop=0.5), "minprop must be < maxprop"),
-        (dict(maxprop=1.5), "maxprop"),
-        (dict(pmethod="exactGauss"), "pmethod"),
-        (dict(alternative="bigger"), "alternative"),
-        (dict(pmethod="Lau92", minprop=0.0), "Lau92"),
-        (dict(pmethod="condMC", n_perm=0), "n_perm"),
-        (dict(x=[1.0, 2.0, 3.0]), "x has 3 values"),
-        (dict(event=[0, 0, 0, 0]), "no events"),
+        ({"x": [1.0, np.nan, 3.0, 4.0]}, "missing"),
+        ({"x": [2.0, 2.0, 2.0, 2.0]}, "no admissible cut"),
+        ({"minprop": 0.6, "maxprop": 0.4}, "minprop must be < maxprop"),
+        ({"minprop": 0.5, "maxprop": 0.5}, "minprop must be < maxprop"),
+        ({"maxprop": 1.5}, "maxprop"),
+        ({"pmethod": "exactGauss"}, "pmethod"),
+        ({"alternative": "bigger"}, "alternative"),
+        ({"pmethod": "Lau92", "minprop": 0.0}, "Lau92"),
+        ({"pmethod": "condMC", "n_perm": 0}, "n_perm"),
+        ({"x": [1.0, 2.0, 3.0]}, "x has 3 values"),
+        ({"event": [0, 0, 0, 0]}, "no events"),
     ],
 )
 def test_bad_input(kwargs, match):
-    args = dict(x=[1.0, 2.0, 3.0, 4.0], time=[1.0, 2.0, 3.0, 4.0], event=[1, 0, 1, 1], minprop=0.25, maxprop=0.75)
+    args = {"x": [1.0, 2.0, 3.0, 4.0], "time": [1.0, 2.0, 3.0, 4.0], "event": [1, 0, 1, 1], "minprop": 0.25, "maxprop": 0.75}
     args.update(kwargs)
     x, t, e = args.pop("x"), args.pop("time"), args.pop("event")
     with pytest.raises(ValidationError, match=match):
@@ -271,12 +271,7 @@ def test_screen_bad_input():
 
 
 # --------------------------------------------------------------------------- live R maxstat
-@pytest.fixture(scope="module")
-def require_r_maxstat(require_r_survival):
-    from pyomics_bridge.r._session import r_package_version
-
-    if r_package_version("maxstat") is None:
-        pytest.skip("the R package 'maxstat' is not installed (apt-get install r-cran-maxstat)")
+# require_r_maxstat: tests/conftest.py (skips, or fails under POB_REQUIRE_R=1)
 
 
 def _lung_sets(lung):

@@ -14,12 +14,7 @@ from .conftest import rel_err
 GRIDS = [np.arange(15.0, 85.5, 1.0), np.arange(10.0, 90.25, 0.5)]
 
 
-@pytest.fixture(scope="module")
-def require_r_maxstat(require_r_survival):
-    from pyomics_bridge.r._session import r_package_version
-
-    if r_package_version("maxstat") is None:
-        pytest.skip("the R package 'maxstat' is not installed (apt-get install r-cran-maxstat)")
+# require_r_maxstat: tests/conftest.py (skips, or fails under POB_REQUIRE_R=1)
 
 
 def _expression(seed=0, n=220):
