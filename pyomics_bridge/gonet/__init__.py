@@ -8,7 +8,9 @@
   weights, ``"dense"`` MLP), with :meth:`~GONetClassifier.fine_tune` for transfer learning; scikit-learn
   baselines :func:`logistic_baseline`, :func:`random_forest_baseline`;
 - explanations: :func:`term_relevance` (LRP-ε, gradient × activation), :func:`class_relevance`,
-  :func:`top_terms`, :func:`planted_recovery`;
+  :func:`top_terms`, :func:`planted_recovery`; per-sample: :func:`gene_attribution` (integrated gradients,
+  gradient × input), :func:`linear_gene_attribution`, :func:`aggregate_to_terms`,
+  :func:`per_sample_term_precision`;
 - transfer learning and stability: :func:`learning_curve` (transfer vs scratch vs baselines over target sizes,
   bootstrap intervals), :func:`top_term_stability` (Jaccard / Spearman of top terms across runs);
 - simulation: :func:`simulate_go_phenotype` (planted GO terms on the real GO DAG), :func:`simulate_go_transfer`
@@ -43,6 +45,7 @@ from ._ontology import (
     read_obo,
     read_org_sqlite,
 )
+from ._persample import aggregate_to_terms, gene_attribution, linear_gene_attribution, per_sample_term_precision
 from ._simulate import GOSimulation, simulate_go_phenotype, simulate_go_transfer
 from ._stability import top_term_stability
 from ._transfer import LearningCurve, learning_curve
@@ -55,15 +58,19 @@ __all__ = [
     "GOSimulation",
     "LearningCurve",
     "Ontology",
+    "aggregate_to_terms",
     "baseline_term_scores",
     "build_layers",
     "class_relevance",
+    "gene_attribution",
     "gene_relevance",
     "harmonize_gene_ids",
     "layers_from_debian",
     "learning_curve",
+    "linear_gene_attribution",
     "load_bundled_layers",
     "logistic_baseline",
+    "per_sample_term_precision",
     "planted_recovery",
     "random_forest_baseline",
     "read_gaf",

@@ -30,6 +30,9 @@ class GOSimulation:
         Per GO level, the planted terms and their ancestors in the layers (the softer upper-level target).
     weights, activity
         The planted weights and the per-sample term activities (samples × deepest-level terms).
+    driver
+        ``drivers="subgroup"`` only: per sample, the index in ``planted`` of the term that drives its label
+        (``None`` for ``drivers="shared"``; use :attr:`sample_truth` for the GO ids).
     """
 
     X: np.ndarray
@@ -39,11 +42,21 @@ class GOSimulation:
     truth: dict[int, list[str]] = field(default_factory=dict)
     weights: np.ndarray | None = None
     activity: np.ndarray | None = None
+    driver: np.ndarray | None = None
+
+    @property
+    def sample_truth(self) -> list[list[str]]:
+        """Per sample, the planted deepest-level terms that drive its label: its own driver term with
+        ``drivers="subgroup"``, all planted terms with ``drivers="shared"``."""
+        if self.driver is None:
+            return [list(self.planted) for _ in range(len(self.y))]
+        return [[self.planted[int(d)]] for d in self.driver]
 
 
 def simulate_go_phenotype(layers: GOLayers, *, n_samples: int = 1000, n_terms: int | None = 300,
                           n_planted: int = 3, task: str = "linear", min_genes: int = 5, max_genes: int = 100,
-                          noise_sd: float = 0.5, label_noise_sd: float = 0.5, random_state=0) -> GOSimulation:
+                          noise_sd: float = 0.5, label_noise_sd: float = 0.5, drivers: str = "shared",
+                          driver_scale: float = 3.0, random_state=0) -> GOSimulation:
     """Plant a phenotype driven by a few GO terms of the deepest layer.
 
     1. Keep ``n_terms`` random deepest-level terms with ``min_genes``..``max_genes`` genes (and the
@@ -53,9 +66,21 @@ def simulate_go_phenotype(layers: GOLayers, *, n_samples: int = 1000, n_terms: i
     3. ``n_planted`` terms (among those with ≥ ``min_genes`` genes) are planted: ``"linear"``:
        ``y = 1[Σ w_t z_t + ε > 0]``, ``w_t ~ U(0.5, 1.5)`` with random signs, ``ε ~ N(0, label_noise_sd²)``;
        ``"and"``/``"or"``/``"xor"``: of the signs of the first two planted terms' (noisy) activities.
+
+    ``drivers="subgroup"`` (per-sample drivers, for per-sample explanation precision; ``task="linear"`` only):
+    each sample belongs to one of ``n_planted`` equally likely subgroups; in subgroup ``k`` the planted term
+    ``k`` is switched on (its activity is ``N(0, driver_scale²)`` instead of ``N(0, 1)``, so the subgroup is
+    visible in the expression) and is the only term driving the label, ``y = 1[w_k z_k + ε > 0]``. The
+    per-sample truth is ``GOSimulation.driver`` / ``sample_truth``. The default ``drivers="shared"`` draws
+    exactly the same data as before the option existed.
     """
     if task not in TASKS:
         raise ValidationError(f"task must be one of {list(TASKS)}, got {task!r}")
+    if drivers not in ("shared", "subgroup"):
+        raise ValidationError(f"drivers must be 'shared' or 'subgroup', got {drivers!r}")
+    if drivers == "subgroup" and (task != "linear" or n_planted < 2 or not driver_scale > 0):
+        raise ValidationError(f"drivers='subgroup' needs task='linear', n_planted >= 2 and driver_scale > 0; got "
+                              f"task={task!r}, n_planted={n_planted}, driver_scale={driver_scale}")
     if task != "linear" and n_planted < 2:
         raise ValidationError(f"task {task!r} needs n_planted >= 2")
     from .._parallel import root_seed_sequence
@@ -65,11 +90,28 @@ def simulate_go_phenotype(layers: GOLayers, *, n_samples: int = 1000, n_terms: i
     if n_planted > len(sub.terms[0]) - 1:
         raise ValidationError(f"n_planted={n_planted} is too large for {len(sub.terms[0])} terms")
     biology = _biology(sub, rng)
+    if drivers == "subgroup":
+        return _subgroup_drivers(sub, biology, n_samples, n_planted, noise_sd, label_noise_sd, driver_scale, rng)
     z, X = _sample_expression(biology, n_samples, noise_sd, rng)
     planted_idx = np.sort(rng.choice(biology["n_terms"], size=n_planted, replace=False))
     w = rng.uniform(0.5, 1.5, size=n_planted) * rng.choice([-1.0, 1.0], size=n_planted)
     y = _label(z[:, planted_idx], w, task, label_noise_sd, rng)
     return _result(sub, X, y, planted_idx, w, z)
+
+
+def _subgroup_drivers(sub, biology, n_samples, n_planted, noise_sd, label_noise_sd, driver_scale, rng):
+    planted_idx = np.sort(rng.choice(biology["n_terms"], size=n_planted, replace=False))
+    w = rng.uniform(0.5, 1.5, size=n_planted) * rng.choice([-1.0, 1.0], size=n_planted)
+    driver = rng.integers(0, n_planted, size=n_samples)
+    rows = np.arange(n_samples)
+    scale = np.ones((n_samples, biology["n_terms"]))
+    scale[rows, planted_idx[driver]] = driver_scale
+    z, X = _sample_expression(biology, n_samples, noise_sd, rng, scale=scale)
+    eps = rng.normal(0.0, label_noise_sd, size=n_samples)
+    y = (w[driver] * z[rows, planted_idx[driver]] + eps > 0).astype(int)
+    res = _result(sub, X, y, planted_idx, w, z)
+    res.driver = driver
+    return res
 
 
 def simulate_go_transfer(layers: GOLayers, *, n_source: int = 5000, n_target: int = 1000, n_terms: int | None = 150,
@@ -139,9 +181,11 @@ def _biology(sub: GOLayers, rng) -> dict:
     return {"loadings": a, "per_gene": per_gene, "n_terms": m.shape[1]}
 
 
-def _sample_expression(biology: dict, n_samples: int, noise_sd: float, rng):
+def _sample_expression(biology: dict, n_samples: int, noise_sd: float, rng, scale=None):
     a, per_gene = biology["loadings"], biology["per_gene"]
     z = rng.standard_normal((n_samples, biology["n_terms"]))
+    if scale is not None:
+        z = z * scale
     X = np.asarray(a @ z.T).T / np.sqrt(np.maximum(per_gene, 1))[None, :]
     X = X + rng.normal(0.0, noise_sd, size=X.shape)
     X = (X - X.mean(0)) / np.maximum(X.std(0), 1e-12)

@@ -61,6 +61,7 @@ def gonet(
     alpha: float = 1e-4,
     aux_heads: bool = True,
     patience: int = 10,
+    monitor: str = "loss",
     n_seeds: int = 1,
     top_k: int = 10,
     device: str = "auto",
@@ -95,6 +96,9 @@ def gonet(
         Fraction of samples held out for the test accuracy (0: train on all).
     relevance
         ``"lrp"`` (LRP-ε) or ``"gradxact"`` (gradient × activation); explains each sample's true class.
+    monitor
+        Early-stopping criterion on the validation split: ``"loss"`` (validation cross-entropy) or
+        ``"accuracy"`` (more robust for the over-parameterised ``"soft"``/``"dense"`` nets).
     max_epochs, lr, batch_size, dropout, alpha, aux_heads, patience, device, n_threads
         Passed to :class:`~pyomics_bridge.gonet.GONetClassifier`.
     n_seeds, top_k
@@ -128,6 +132,8 @@ def gonet(
         raise ValidationError(f"model must be 'hard', 'soft' or 'dense', got {model!r}")
     if relevance not in ("lrp", "gradxact"):
         raise ValidationError(f"relevance must be 'lrp' or 'gradxact', got {relevance!r}")
+    if monitor not in ("loss", "accuracy"):
+        raise ValidationError(f"monitor must be 'loss' or 'accuracy', got {monitor!r}")
     if int(n_seeds) < 1 or int(top_k) < 1:
         raise ValidationError(f"n_seeds and top_k must be positive ints, got {n_seeds} and {top_k}")
     if not 0 <= test_size < 1:
@@ -151,7 +157,8 @@ def gonet(
     net_seeds = [random_state] if n_seeds == 1 else [
         random_state, *root_seed_sequence(random_state).spawn(int(n_seeds) - 1)]
     ests = [GONetClassifier(sub, mode=model, max_epochs=max_epochs, lr=lr, batch_size=batch_size, dropout=dropout,
-                            alpha=alpha, aux_heads=aux_heads, patience=patience, device=device, n_threads=n_threads,
+                            alpha=alpha, aux_heads=aux_heads, patience=patience, monitor=monitor, device=device,
+                            n_threads=n_threads,
                             random_state=s).fit(Xg[tr], y[tr]) for s in net_seeds]
     est = ests[0]
     proba = est.predict_proba(Xg)
@@ -189,7 +196,7 @@ def gonet(
         key_added=key_added,
         params={"groupby": groupby, "model": model, "layer": layer, "min_genes": min_genes, "test_size": test_size,
                 "relevance": relevance, "max_epochs": max_epochs, "lr": lr, "batch_size": batch_size,
-                "dropout": dropout, "alpha": alpha, "aux_heads": aux_heads, "patience": patience,
+                "dropout": dropout, "alpha": alpha, "aux_heads": aux_heads, "patience": patience, "monitor": monitor,
                 "n_seeds": n_seeds, "top_k": top_k,
                 "random_state": random_state, "go_layers": "bundled" if go_layers is None else "user"},
         obs={f"{key_added}_pred": pd.Categorical(pred.astype(str), categories=est.classes_.astype(str)),
