@@ -10,9 +10,17 @@ same as R's: same folds, same number of refits), single-threaded BLAS, best of `
   load 6–7.5) where the spec has the same call: perf DIABLO, perf sPLS-DA M-fold, and the headline
   **realistic ``tune.block.splsda``**: breast.TCGA 3 blocks, keepX {5, 10, 15, 20, 30} per block (125
   combinations per component), 2 components, 5 folds × 3 repeats, ``centroids.dist``: 306.0 s wall, 132.4 s CPU.
-  R's folds of that call were not recorded, so Python draws its own (seed 42); the chosen keepX is reported next
-  to R's (the exact-fold agreement is the golden 2×2×2 case, and ``tests/multiomics/test_block_cv.py`` checks
-  that the lean refits equal per-candidate estimator refits).
+  Python runs on the folds R drew in that call (see below; its own seeded folds if the reference file is absent).
+
+The realistic tune's R folds, tables and choice were recorded with
+``tests/multiomics/data/make_tune_block_realistic.R`` (committed as
+``tests/multiomics/data/tune_block_splsda_tcga_realistic.json``); when that file is present Python runs on R's folds
+and ``agrees_with_r`` compares the chosen keepX and the error tables.
+
+**Live R** (optional): when ``Rscript`` finds mixOmics (``R_LIBS``), or ``POB_BENCH_R_JSON`` names the output of
+``make_tune_block_realistic.R`` produced in the same session, the realistic tune is also timed in R
+(``system.time``: user + sys CPU and elapsed) next to Python on R's folds, with the load average of both runs:
+``live_r`` in the JSON. ``POB_BENCH_LIVE_R=0`` skips it (R takes minutes).
 
 ``POB_BENCH_VERIFY_REALISTIC=1`` also runs the realistic tune once through per-candidate estimator refits
 (``BlockSPLSDA.fit`` + ``predict``, minutes) and records whether tables and choice are the same.
@@ -46,6 +54,9 @@ R_CPU = {"perf_block_splsda_tcga_mfold": 3.73, "perf_splsda_tcga_mrna_mfold": 1.
          "tune_block_splsda_tcga_realistic": 132.4}
 R_WALL_SPEC = {"perf_splsda_tcga_mrna_mfold": 2.59, "tune_block_splsda_tcga_realistic": 306.0}
 R_CHOICE_REALISTIC = {"mirna": [5, 5], "mrna": [20, 30], "protein": [5, 5]}  # spec §4 (R's own folds, seed 42)
+TESTDATA = ROOT / "tests" / "multiomics" / "data"
+REALISTIC_JSON = TESTDATA / "tune_block_splsda_tcga_realistic.json"
+REALISTIC_R = TESTDATA / "make_tune_block_realistic.R"
 
 
 def _csv(rel: str) -> pd.DataFrame:
@@ -91,6 +102,68 @@ def _best(fn, repeats: int | None = None) -> tuple[float, object]:
     return min(times), res
 
 
+def _agrees_realistic(res, rj: dict) -> bool:
+    """Same chosen keepX and the same error tables (1e-12) as mixOmics on R's folds."""
+    same = res.choice_keepX == {b: [int(k) for k in v] for b, v in rj["choice_keep_x"].items()}
+    same &= list(res.error_rate.index) == rj["error_rate"]["rownames"]
+    same &= np.allclose(res.error_rate.to_numpy(), np.array(rj["error_rate"]["data"], float), atol=1e-12, rtol=0)
+    for comp, m in rj["error_rate_all"].items():
+        same &= np.allclose(res.error_rate_all[comp].to_numpy(), np.array(m["data"], float), atol=1e-12, rtol=0)
+    return bool(same)
+
+
+def _r_has_mixomics() -> bool:
+    import shutil
+    import subprocess
+
+    if shutil.which("Rscript") is None:
+        return False
+    try:
+        return subprocess.run(["Rscript", "-e", "quit(status = !requireNamespace('mixOmics', quietly = TRUE))"],
+                              capture_output=True, timeout=120).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+def _live_r(Xb, Y, design, grid) -> dict | None:
+    """The realistic tune timed in R (``make_tune_block_realistic.R``) and, right after, in Python on R's folds."""
+    import subprocess
+    import tempfile
+
+    given = os.environ.get("POB_BENCH_R_JSON")
+    if os.environ.get("POB_BENCH_LIVE_R") == "0" or (not given and not _r_has_mixomics()):
+        print("live R: skipped (no mixOmics for Rscript, or POB_BENCH_LIVE_R=0)")
+        return None
+    from pyomics_bridge.multiomics._tune import tune_block_splsda
+
+    if given:
+        shown = os.path.relpath(given, ROOT) if Path(given).is_absolute() else given
+        rj, source = json.loads(Path(given).read_text()), f"{shown} (make_tune_block_realistic.R, same session)"
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "r.json"
+            subprocess.run(["Rscript", str(REALISTIC_R), str(DATA), str(out)], check=True, cwd=TESTDATA,
+                           capture_output=True)
+            rj, source = json.loads(out.read_text()), "make_tune_block_realistic.R run by this benchmark"
+    load_py = list(os.getloadavg())
+    t, res = _best(lambda: tune_block_splsda(Xb, Y, test_keepX=grid, n_components=2, design=design, folds=5,
+                                             nrepeat=3, dist="centroids.dist",
+                                             fold_assignments=_folds(rj, "by_comp_repeat"), n_jobs=1),
+                   repeats=min(REPEATS, 3))
+    cpu = _CPU[0]
+    tm = rj["timing"]
+    r_cpu = tm["user_s"] + tm["sys_s"]
+    live = {"r_source": source, "r_cpu_s": round(r_cpu, 2), "r_elapsed_s": round(tm["elapsed_s"], 2),
+            "r_load_before": tm["load_before"], "r_load_after": tm["load_after"], "r_blas": tm.get("blas"),
+            "python_cpu_s": round(cpu, 3), "python_s": round(t, 3), "python_load_before": load_py,
+            "python_load_after": list(os.getloadavg()), "speedup_cpu": round(r_cpu / cpu, 1),
+            "speedup_wall": round(tm["elapsed_s"] / t, 1), "r_chosen_keepX": rj["choice_keep_x"],
+            "python_chosen_keepX": res.choice_keepX, "agrees_with_r": _agrees_realistic(res, rj)}
+    print(f"live R realistic tune: R cpu {r_cpu:.1f} s (elapsed {tm['elapsed_s']:.1f} s), python cpu {cpu:.2f} s "
+          f"(wall {t:.2f} s): cpu x{r_cpu / cpu:.1f}; agrees: {live['agrees_with_r']}")
+    return live
+
+
 def main() -> dict:
     from pyomics_bridge.multiomics._perf import perf
     from pyomics_bridge.multiomics._plsda import SPLSDA
@@ -99,6 +172,7 @@ def main() -> dict:
     index = json.loads((REF / "index.json").read_text())["cases"]
     load_start = list(os.getloadavg())
     rows = []
+    live = None
 
     def record(case_id, what, seconds, agrees, **extra):
         r_s = index[case_id]["seconds"] if case_id in index else R_WALL_SPEC[case_id]
@@ -180,9 +254,13 @@ def main() -> dict:
 
         # headline: the realistic DIABLO tuning (125 combinations per component)
         grid = {b: [5, 10, 15, 20, 30] for b in Xb}
+        rj = json.loads(REALISTIC_JSON.read_text()) if REALISTIC_JSON.is_file() else None
+        r_folds = None if rj is None else _folds(rj, "by_comp_repeat")
         t, res = _best(lambda: tune_block_splsda(Xb, _input(c, "Y"), test_keepX=grid, n_components=2,
                                                  design=design, folds=5, nrepeat=3, dist="centroids.dist",
-                                                 random_state=42, n_jobs=1), repeats=min(REPEATS, 3))
+                                                 random_state=42, fold_assignments=r_folds, n_jobs=1),
+                       repeats=min(REPEATS, 3))
+        realistic_ok = None if rj is None else _agrees_realistic(res, rj)
         extra = {}
         if os.environ.get("POB_BENCH_VERIFY_REALISTIC") == "1":
             # the same call through per-candidate estimator refits (BlockSPLSDA.fit + predict per fold and
@@ -205,8 +283,11 @@ def main() -> dict:
                                                    for k in res.error_rate_all)}
         record("tune_block_splsda_tcga_realistic",
                "tune_block_splsda {5,10,15,20,30}^3 = 125 combos/comp, 2 comps, Mfold 5x3, centroids.dist "
-               "(own folds, seed 42)", t, None, chosen_keepX=res.choice_keepX, r_chosen_keepX=R_CHOICE_REALISTIC,
+               + ("(own folds, seed 42)" if rj is None else "(R's recorded folds, seed 42)"), t, realistic_ok,
+               chosen_keepX=res.choice_keepX,
+               r_chosen_keepX=R_CHOICE_REALISTIC if rj is None else rj["choice_keep_x"],
                python_best_error_rate=[float(res.error_rate[f"comp{h}"].min()) for h in (1, 2)], **extra)
+        live = _live_r(Xb, _input(c, "Y"), design, grid)
 
     by_case = {r["case"]: r for r in rows}
     head = by_case.get("tune_block_splsda_tcga_realistic", rows[0])
@@ -227,6 +308,8 @@ def main() -> dict:
         "load_average_end": list(os.getloadavg()),  # "python.load_average" is at the start
         "cases": rows,
     }
+    if live is not None:
+        result["live_r"] = live
     out_dir = ROOT / "benchmarks" / "results"
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "tune.json").write_text(json.dumps(result, indent=2) + "\n")

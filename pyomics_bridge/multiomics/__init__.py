@@ -35,8 +35,8 @@ from ._preprocess import Scaling, apply_scaling, class_levels, dummy_matrix, nea
 from ._rcc import RCC, cov_shrink
 from ._similarity import correlation_circle, na_cor, similarity_matrix, vip
 from ._sparse import check_keep, soft_threshold
-from ._tune_spls import TuneSPLSResult, select_keep_pair, tune_spls
 from ._tune import TuneRCCResult, TuneResult, tune_block_splsda, tune_rcc, tune_splsda
+from ._tune_spls import TuneSPLSResult, select_keep_pair, tune_spls
 
 __all__ = [
     "AurocResult",

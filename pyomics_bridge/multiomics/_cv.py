@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
 from .._conventions import ValidationError
 from ._engine import leading_singular_pair
@@ -949,38 +949,18 @@ def ttest_choice(errors: np.ndarray, alpha: float = 0.01) -> int:
 
 
 # --------------------------------------------------------------------------- AUC
-def _auc(scores: np.ndarray, is_case: np.ndarray) -> float:
-    """pROC-style AUC with ``direction="auto"`` (cases higher unless their median is lower); ties count 1/2."""
-    cases, controls = scores[is_case], scores[~is_case]
-    if cases.size == 0 or controls.size == 0:
-        return np.nan
-    ranks = stats.rankdata(np.concatenate([controls, cases]))
-    u = ranks[controls.size:].sum() - cases.size * (cases.size + 1) / 2
-    auc = u / (cases.size * controls.size)
-    if np.median(controls) > np.median(cases):
-        auc = 1.0 - auc
-    return float(auc)
-
-
-def auc_one_vs_rest(scores: np.ndarray, codes_true: np.ndarray, K: int) -> np.ndarray:
+def auc_one_vs_rest(scores: np.ndarray, codes_true: np.ndarray, K: int, *, digits: int | None = None) -> np.ndarray:
     """K' × 2 array of (AUC, p-value) for each class against the others (only the first class when K = 2).
 
-    p-value as mixOmics' ``statauc``: ``se = √((0.25 + (N−2)/12)/(n₁n₀))``, ``z = |AUC − 0.5|/se``,
-    ``p = 2(1 − Φ(z))``.
+    mixOmics' ``statauc`` (:func:`pyomics_bridge.multiomics._auroc.auc_table`): the class is the *higher* group, the
+    direction is fixed (an AUC below 0.5, which happens out of fold, is reported as is, never flipped), ties count
+    ½; ``se = √((0.25 + (N−2)·0.083333)/(n₁n₀))``, ``z = |AUC − 0.5|/se``, ``p = 2(1 − Φ(z))``. ``digits``: round
+    both to that many significant digits (mixOmics rounds to 4).
     """
-    out = []
-    for k in range(1 if K == 2 else K):
-        case = codes_true == k
-        auc = _auc(scores[:, k], case)
-        n1, n0 = int(case.sum()), int((~case).sum())
-        N = n1 + n0
-        if n1 and n0:
-            se = np.sqrt((0.25 + (N - 2) * 0.083333) / (n1 * n0))
-            pval = 2 * (1 - stats.norm.cdf(abs(auc - 0.5) / se))
-        else:
-            pval = np.nan
-        out.append((auc, pval))
-    return np.array(out)
+    from ._auroc import auc_table
+
+    codes_true = np.asarray(codes_true)
+    return auc_table(scores, codes_true, list(range(K)), digits=digits).to_numpy(dtype=float)
 
 
 def chunks(items: list, n_chunks: int) -> list[list]:

@@ -20,8 +20,8 @@ import pandas as pd
 
 from .._conventions import ValidationError
 from .._parallel import parallel_map, spawn_generators
+from ._auroc import auc_table
 from ._cv import (
-    auc_one_vs_rest,
     check_validation,
     chunks,
     class_errors,
@@ -71,9 +71,12 @@ class PerfResult:
     features_stable
         One Series per component: fraction of the folds × repeats in which each selected feature was selected
         (descending, ties by name).
-    auc, auc_sd, auc_all
-        With ``auc=True``: per component a DataFrame (classes × [AUC, p_value]) of out-of-fold one-vs-rest ROC AUCs
-        (mean/sd over repeats; ``auc_all`` has one array nrepeat × K' × 2 per component).
+    auc, auc_all
+        With ``auc=True`` (mixOmics' ``auc``/``auc.all``): per component, ``auc`` is a DataFrame (rows "k vs
+        Other(s)", or "A vs B" with two classes; columns ``AUC.mean``, ``AUC.sd``) and ``auc_all`` an array
+        nrepeat × K' × (AUC, p-value). Each repeat's one-vs-rest AUC of the out-of-fold ``max.dist`` scores is
+        mixOmics' ``statauc`` (fixed direction: an AUC below 0.5, which occurs out of fold, is kept as is; 4
+        significant digits); mean and sd (ddof 1, NaN with one repeat) are over repeats of the rounded values.
     folds
         The fold labels used, one array per repeat.
     n_iter
@@ -95,7 +98,6 @@ class PerfResult:
     validation: str
     nrepeat: int
     auc: list[pd.DataFrame] | None = None
-    auc_sd: list[pd.DataFrame] | None = None
     auc_all: list[np.ndarray] | None = None
     n_iter: np.ndarray | None = None
     params: dict = field(default_factory=dict)
@@ -181,6 +183,7 @@ def perf(
     random_state=None,
     n_jobs: int | None = None,
     progress: bool | None = None,
+    study=None,
 ):
     """Cross-validated error rates of a PLS-DA/sPLS-DA (or DIABLO) model, as mixOmics' ``perf``.
 
@@ -204,7 +207,9 @@ def perf(
         arrays (one per fold). Use the folds R recorded to reproduce mixOmics exactly. Overrides ``validation``'s
         random draw.
     auc
-        Also compute out-of-fold one-vs-rest ROC AUCs per component.
+        Also compute one-vs-rest ROC AUCs per component as mixOmics does: for (s)PLS-DA on the out-of-fold
+        scores (:class:`PerfResult` ``auc``); for DIABLO on each fold model's own training data
+        (:class:`BlockPerfResult` ``auc``, see there).
     signif_threshold
         Level of the t-test rule for ``choice_ncomp``.
     random_state
@@ -213,11 +218,29 @@ def perf(
         joblib workers for the fold refits.
     progress
         Show a progress bar (``None``: only in a terminal).
+    study
+        MINT models only: the study of every sample. A :class:`MINTPLSDA`/:class:`MINTSPLSDA` model is evaluated
+        as mixOmics does, leave-one-study-out (:func:`perf_mint`; ``validation``, ``folds``, ``nrepeat`` and
+        ``random_state`` do not apply, ``fold_assignments`` and ``auc`` are refused).
 
     Returns
     -------
-    :class:`PerfResult` (or ``BlockPerfResult`` for DIABLO models).
+    :class:`PerfResult` (``BlockPerfResult`` for DIABLO models, ``MINTPerfResult`` for MINT models).
     """
+    from ._mint import MINTPLSDA
+
+    if isinstance(model, MINTPLSDA):
+        from ._mint_perf import perf_mint
+
+        if study is None:
+            raise ValidationError(f"perf() of a {type(model).__name__} model needs study= (the study of every "
+                                  "sample): MINT models are evaluated leave-one-study-out, as mixOmics does")
+        if fold_assignments is not None or auc:
+            raise ValidationError("perf() of a MINT model is leave-one-study-out: fold_assignments and auc=True "
+                                  "are not supported (use auroc() on a held-out study for AUCs)")
+        return perf_mint(model, X, Y, study=study, dist=dist)
+    if study is not None:
+        raise ValidationError(f"study is only used with MINT models, not {type(model).__name__}")
     if type(model).__name__ in ("BlockSPLSDA", "BlockPLSDA"):
         return perf_block(model, X, Y, validation=validation, folds=folds, nrepeat=nrepeat, dist=dist,
                           fold_assignments=fold_assignments, auc=auc, signif_threshold=signif_threshold,
@@ -319,21 +342,22 @@ def perf(
         params={"keepX": keepX, "n_components": H, "folds": n_folds, "signif_threshold": signif_threshold},
     )
     if auc:
-        res.auc, res.auc_sd, res.auc_all = _auc_tables(predict, codes, lev, K)
+        res.auc, res.auc_all = _auc_tables(predict, np.asarray(lev, dtype=object)[codes], lev)
     return res
 
 
-def _auc_tables(predict: np.ndarray, codes: np.ndarray, lev: list[str], K: int):
+def _auc_tables(predict: np.ndarray, labels: np.ndarray, levels: list):
+    """mixOmics' perf AUC: per repeat, ``statauc`` (4 significant digits) of the out-of-fold scores; then the mean
+    and sd (ddof 1) over repeats of the rounded AUCs."""
     nrepeat, H = predict.shape[:2]
-    rows = lev[:1] if K == 2 else lev
-    auc_mean, auc_sd, auc_all = [], [], []
+    auc_mean, auc_all = [], []
     for h in range(H):
-        a = np.stack([auc_one_vs_rest(predict[r, h], codes, K) for r in range(nrepeat)])  # nrepeat × K' × 2
+        tabs = [auc_table(predict[r, h], labels, levels, digits=4) for r in range(nrepeat)]
+        a = np.stack([t.to_numpy(dtype=float) for t in tabs])  # nrepeat × K' × (AUC, p-value)
         auc_all.append(a)
-        auc_mean.append(pd.DataFrame(a.mean(axis=0), index=rows, columns=["AUC", "p_value"]))
-        sd = a.std(axis=0, ddof=1) if nrepeat > 1 else np.full(a.shape[1:], np.nan)
-        auc_sd.append(pd.DataFrame(sd, index=rows, columns=["AUC", "p_value"]))
-    return auc_mean, auc_sd, auc_all
+        sd = a[:, :, 0].std(axis=0, ddof=1) if nrepeat > 1 else np.full(a.shape[1], np.nan)
+        auc_mean.append(pd.DataFrame({"AUC.mean": a[:, :, 0].mean(axis=0), "AUC.sd": sd}, index=tabs[0].index))
+    return auc_mean, auc_all
 
 
 # =========================================================================== DIABLO
@@ -371,6 +395,14 @@ class BlockPerfResult:
         ``{block: [Series per component]}``: selection frequency over folds × repeats.
     folds
         Fold labels per repeat.
+    auc, auc_all
+        With ``auc=True``, mixOmics' ``perf.sgccda`` AUC: **not out of fold**. Each fold model is refitted on
+        the training rows of the model's stored X (centred/scaled on all samples) and its ``auroc`` is computed
+        on that fold's own training data as the fold model stores it (already scaled, and scaled a second time
+        by predict — mixOmics' quirk), per block and component (``statauc``, 4 significant digits), and
+        ``auc["comp<h>"]`` (rows "k vs Other(s)", columns ``AUC``, ``p-value``) is the mean over folds, blocks
+        and repeats. ``auc_all``: the long table (repeat, fold, block, comp, class, AUC, p-value). These AUCs are
+        optimistic (training data); the error rates are the out-of-fold measure.
     """
 
     error_rate: dict[str, pd.DataFrame]
@@ -391,6 +423,8 @@ class BlockPerfResult:
     dist: list[str]
     validation: str
     nrepeat: int
+    auc: dict[str, pd.DataFrame] | None = None
+    auc_all: pd.DataFrame | None = None
 
     def __repr__(self) -> str:
         wv = self.weighted_vote["error_rate"]
@@ -496,6 +530,42 @@ def _perf_block_task(task):
     return [out[it] for it in items]
 
 
+def _block_auc_task(task):
+    """AUCs of the fold refits as mixOmics' ``perf.sgccda`` computes them (see :class:`BlockPerfResult`)."""
+    import warnings
+
+    ctx, items = task
+    out = []
+    lev = [str(v) for v in ctx["levels"]]
+    scale = bool(ctx["params"].get("scale", True))
+    full = {}
+    for b, a in ctx["X"].items():  # the model's stored X: centred (and scaled) on all samples
+        with np.errstate(invalid="ignore"):
+            Xs = a - np.nanmean(a, axis=0)
+            if scale:
+                sd = np.nanstd(a, axis=0, ddof=1)
+                Xs = Xs / np.where(sd > 0, sd, 1.0)
+        full[b] = Xs
+    for r, f in items:
+        train = ctx["folds"][r] != f
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            est, kept = fit_fold_block(ctx["params"], ctx["cls"], {b: a[train] for b, a in full.items()},
+                                       ctx["labels_cat"][train], ctx["keepX"])
+            stored = {}  # the fold model's own (scaled) training data, which predict scales once more
+            for b, a in full.items():
+                sc = est.scaling_[b]
+                Xs = a[train][:, kept[b]] - sc.mean
+                if sc.scale is not None:
+                    Xs = Xs / np.where(sc.scale > 0, sc.scale, 1.0)
+                stored[b] = Xs
+            pred = est.predict(stored, dist="max.dist")
+        truth = np.asarray([str(v) for v in ctx["labels_cat"][train]], dtype=object)
+        out.append((r, f, {b: [auc_table(pred.predict[b][h], truth, lev, digits=4) for h in range(ctx["H"])]
+                           for b in est.block_names_}))
+    return out
+
+
 def _label_errors(pred_labels: np.ndarray, truth: np.ndarray, levels: list) -> tuple[float, float, np.ndarray]:
     """(overall, BER, per-class) errors of label predictions; None/NA and "A/B" labels are errors."""
     pred_labels = np.asarray(pred_labels, dtype=object)
@@ -514,8 +584,6 @@ def perf_block(model, X, Y, *, validation="Mfold", folds=10, nrepeat=1, dist="al
     the held-out rows of every block with all distances; per-block classes, MajorityVote, WeightedVote (fold
     model weights), AveragedPredict and WeightedPredict are scored.
     """
-    if auc:
-        raise ValidationError("auc=True is not implemented for DIABLO models yet")
     dists = _check_dist(dist)
     _check_common(nrepeat, signif_threshold)
     arrays, feat, labels, codes, levels = _block_inputs(X, Y, model)
@@ -624,6 +692,23 @@ def perf_block(model, X, Y, *, validation="Mfold", folds=10, nrepeat=1, dist="al
         er, sd = summarise(tab)
         vote_res[key] = {"error_rate": er, "error_rate_sd": sd, "error_rate_all": tab}
         choice[name] = pd.DataFrame(np.array([choice_for(tab)]).T, index=list(VOTE_ROWS), columns=["max.dist"])
+    auc_mean = auc_all = None
+    if auc:
+        auc_res = [x for chunk in parallel_map(_block_auc_task, [(ctx, c) for c in chunks(items, n_chunks_for(n_jobs))],
+                                               n_jobs=n_jobs, progress=progress, desc="perf AUC") for x in chunk]
+        long = []
+        auc_mean = {}
+        for h in range(H):
+            tabs = [t[b][h] for _, _, t in auc_res for b in names]
+            rows_h = tabs[0].index
+            vals = np.stack([t.to_numpy(dtype=float) for t in tabs])
+            auc_mean[comp_names[h]] = pd.DataFrame(vals.mean(axis=0), index=rows_h, columns=["AUC", "p-value"])
+        for r, f, t in auc_res:
+            for b in names:
+                for h in range(H):
+                    for row, (a, pv) in t[b][h].iterrows():
+                        long.append((r + 1, f + 1, b, comp_names[h], row, a, pv))
+        auc_all = pd.DataFrame(long, columns=["repeat", "fold", "block", "comp", "class", "AUC", "p-value"])
     total = len(items)
     stable = {}
     for b in names:
@@ -645,5 +730,5 @@ def perf_block(model, X, Y, *, validation="Mfold", folds=10, nrepeat=1, dist="al
         weighted_predict=vote_res["wp"], choice_ncomp=choice,
         weights=pd.DataFrame(wrows, columns=["repeat", "fold", "block"] + comp_names),
         classes=cls, features_stable=stable, folds=fold_list, levels=list(levels), dist=dists,
-        validation=validation, nrepeat=nrepeat,
+        validation=validation, nrepeat=nrepeat, auc=auc_mean, auc_all=auc_all,
     )

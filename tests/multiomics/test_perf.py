@@ -169,20 +169,23 @@ def test_perf_plsda_and_zero_variance_fold_columns():
     assert np.isnan(res.error_rate_sd["BER"].to_numpy()).all()
 
 
-def test_auc_matches_rank_statistic():
+def test_auc_matches_rank_statistic_without_flipping():
     from sklearn.metrics import roc_auc_score
 
     rng = np.random.default_rng(0)
     scores = rng.normal(size=(30, 3))
     codes = np.repeat([0, 1, 2], 10)
     scores[codes == 1, 1] += 1
+    scores[codes == 2, 2] -= 1.5  # class 2 scores *lower* than the rest: AUC < 0.5 must be kept (no flip)
     res = auc_one_vs_rest(scores, codes, 3)
     for k in range(3):
-        ref = roc_auc_score(codes == k, scores[:, k])
-        assert res[k, 0] == pytest.approx(max(ref, 1 - ref) if np.median(scores[codes != k, k]) > np.median(
-            scores[codes == k, k]) else ref)
+        assert res[k, 0] == pytest.approx(roc_auc_score(codes == k, scores[:, k]), abs=1e-15)
         assert 0 <= res[k, 1] <= 1
+    assert res[2, 0] < 0.3
     assert auc_one_vs_rest(scores[:20, :2], codes[:20], 2).shape == (1, 2)
+    # rounding as mixOmics (4 significant digits)
+    r4 = auc_one_vs_rest(scores, codes, 3, digits=4)
+    assert r4[2, 0] == float(f"{res[2, 0]:.4g}")
 
 
 def test_ttest_choice_rule():
