@@ -1,5 +1,5 @@
 """3D genome structure from Hi-C: ICE normalisation, MDS/NMDS, Poisson (PM1/PM2) and negative-binomial models,
-consensus over starts, evaluation (Kabsch, RMSD, dSCC), a ground-truth simulator and text I/O.
+consensus over starts, evaluation (Kabsch, RMSD, dSCC), a ground-truth simulator, text and .cool/.mcool I/O.
 
 Kernels take arrays (sparse symmetric counts, bias vectors, ``(n, 3)`` structures); the AnnData drivers are
 :func:`pyomics_bridge.tl.ice`, :func:`pyomics_bridge.tl.infer_structure` and
@@ -19,7 +19,8 @@ from ._align import (
 )
 from ._base import StructureModel
 from ._consensus import Consensus, consensus_structures
-from ._distance import PairData, make_pairs, pair_distances, scatter_gradient
+from ._cooler import list_resolutions, read_cool, write_cool
+from ._distance import PairData, PairGeometry, make_pairs, pair_distances, scatter_gradient
 from ._ice import ICE, ICEResult, apply_filter, filter_low_counts, ice_normalization, remove_diagonals
 from ._io import (
     bins_from_lengths,
@@ -31,8 +32,23 @@ from ._io import (
     write_structure_pdb,
 )
 from ._mds import MDS, NMDS, mds_objective, wish_distances
-from ._nb import NegativeBinomialStructure, estimate_dispersion, nb_objective
-from ._poisson import PM1, PM2, alpha_profile_objective, estimate_alpha_beta, estimate_beta, poisson_objective
+from ._nb import (
+    NegativeBinomialStructure,
+    estimate_dispersion,
+    estimate_dispersion_mle,
+    estimate_dispersion_pearson,
+    nb_dispersion_nll,
+    nb_objective,
+)
+from ._poisson import (
+    PM1,
+    PM2,
+    alpha_profile_objective,
+    estimate_alpha_beta,
+    estimate_beta,
+    poisson_objective,
+    poisson_profile_objective,
+)
 from ._simulate import random_walk, simulate_counts
 from ._validate import ConvergenceWarning, as_contact_matrix
 
@@ -51,6 +67,7 @@ __all__ = [
     "PM1",
     "PM2",
     "PairData",
+    "PairGeometry",
     "StructureModel",
     "alpha_profile_objective",
     "apply_filter",
@@ -64,18 +81,24 @@ __all__ = [
     "estimate_alpha_beta",
     "estimate_beta",
     "estimate_dispersion",
+    "estimate_dispersion_mle",
+    "estimate_dispersion_pearson",
     "evaluate_structure",
     "filter_low_counts",
     "from_coo",
     "ice_normalization",
     "kabsch",
+    "list_resolutions",
     "make_pairs",
     "mds_objective",
     "mean_pairwise_distance",
+    "nb_dispersion_nll",
     "nb_objective",
     "pair_distances",
     "poisson_objective",
+    "poisson_profile_objective",
     "random_walk",
+    "read_cool",
     "read_hicpro",
     "read_hicpro_anndata",
     "remove_diagonals",
@@ -84,6 +107,7 @@ __all__ = [
     "scatter_gradient",
     "simulate_counts",
     "wish_distances",
+    "write_cool",
     "write_hicpro",
     "write_structure_pdb",
 ]

@@ -28,11 +28,15 @@ class StructureModel:
     beta
         Scale (coverage) factor; ``None`` estimates it.
     use_zero_counts
-        Include zero-count pairs in the likelihood (Poisson/NB models; MDS always uses non-zero pairs).
+        Include zero-count pairs in the likelihood (Poisson/NB models; MDS always uses non-zero pairs): ``True``
+        (all pairs), ``"intra"`` (all intra-chromosomal pairs + non-zero inter-chromosomal ones; needs ``lengths``
+        in ``fit``; for genome-wide maps) or ``False`` (non-zero pairs only, as pastis 0.4).
     n_init
         Number of random starts (uniform in [−1, 1]³); the one with the lowest objective is kept.
     max_iter, ftol, gtol
-        L-BFGS-B settings of each structure fit.
+        L-BFGS-B settings of each structure fit: iteration limit, relative objective change
+        ``(f_k − f_{k+1}) / max(|f_k|, |f_{k+1}|, 1)`` below which it stops (2.2e-9 = pastis' factr 1e7), and
+        projected-gradient tolerance. Fits run on Laplacian-preconditioned coordinates (see ``_optim.py``).
     zero_pseudocount
         Likelihood models start from MDS; zero-count pairs enter that MDS with this pseudo-count (0: non-zero
         pairs only, as pastis).
@@ -76,11 +80,15 @@ class StructureModel:
     def _fit_one(self, pairs: PairData, X0: np.ndarray) -> dict:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def _prepare(self, counts, bias, filtered) -> PairData:
-        return make_pairs(counts, bias=bias, filtered=filtered, use_zero_counts=self.uses_zeros and bool(self.use_zero_counts))
+    def _prepare(self, counts, bias, filtered, lengths=None) -> PairData:
+        zeros = self.use_zero_counts if self.uses_zeros else False
+        return make_pairs(counts, bias=bias, filtered=filtered, use_zero_counts=zeros, lengths=lengths)
 
-    def fit(self, counts, y=None, *, bias=None, filtered=None):
-        """Infer the structure from raw ``counts`` (and ICE ``bias``; NaN marks filtered bins)."""
+    def fit(self, counts, y=None, *, bias=None, filtered=None, lengths=None):
+        """Infer the structure from raw ``counts`` (and ICE ``bias``; NaN marks filtered bins).
+
+        ``lengths`` (bins per chromosome) enables ``use_zero_counts="intra"`` and per-chromosome preconditioning.
+        """
         check_alpha(self.alpha)
         check_beta(self.beta)
         n_init = int(self.n_init)
@@ -90,7 +98,7 @@ class StructureModel:
             raise ValidationError(f"max_iter must be >= 1, got {self.max_iter}")
         mat = as_contact_matrix(counts)
         self._counts_matrix = mat
-        pairs = self._prepare(mat, bias, filtered)
+        pairs = self._prepare(mat, bias, filtered, lengths)
         init = None
         if self.init is not None:
             if n_init != 1:

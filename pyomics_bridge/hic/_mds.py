@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from ._base import StructureModel
-from ._distance import PairData, pair_distances, scatter_gradient
-from ._optim import lbfgs
+from ._distance import PairData, PairGeometry, chromosome_blocks, geometry_of
+from ._optim import preconditioned_fit
 
 
 def wish_distances(counts: np.ndarray, bias_prod: np.ndarray, *, alpha: float = -3.0, beta: float = 1.0) -> np.ndarray:
@@ -20,20 +20,41 @@ def wish_distances(counts: np.ndarray, bias_prod: np.ndarray, *, alpha: float = 
         return np.where(counts > 0, (counts / (beta * bias_prod)) ** (1.0 / alpha), np.nan)
 
 
-def mds_objective(X: np.ndarray, i, j, wish: np.ndarray, n: int | None = None) -> tuple[float, np.ndarray]:
-    """Weighted MDS stress Σ ((d − δ)/δ)² and its gradient (n × 3)."""
+def mds_objective(X: np.ndarray, i, j, wish: np.ndarray, n: int | None = None,
+                  geometry: PairGeometry | None = None) -> tuple[float, np.ndarray]:
+    """Weighted MDS stress Σ ((d − δ)/δ)² and its gradient (n × 3); O(#pairs) time and memory."""
     n = X.shape[0] if n is None else n
-    diff, d = pair_distances(X, i, j)
+    geom = PairGeometry(i, j, n) if geometry is None else geometry
+    d = np.sqrt(geom.sqdist(X))
     r = (d - wish) / wish
     f = float(np.dot(r, r))
-    g = scatter_gradient(diff, d, 2.0 * r / wish, i, j, n)
-    return f, g
+    with np.errstate(divide="ignore", invalid="ignore"):
+        w = np.where(d > 0, 2.0 * r / (wish * d), 0.0)
+    return f, geom.gradient(X, w)
 
 
-def fit_mds(pairs: PairData, X0: np.ndarray, *, alpha: float, beta: float, max_iter: int, ftol: float, gtol: float):
+def fit_wish(pairs: PairData, wish: np.ndarray, X0: np.ndarray, *, max_iter: int, ftol: float, gtol: float,
+             precondition=None):
+    """Weighted MDS of ``wish`` distances on the pairs of ``pairs``, Laplacian-preconditioned L-BFGS-B
+    (per-pair Gauss–Newton curvature 2/δ²)."""
+    geom = geometry_of(pairs)
+    h = 2.0 / wish**2
+
+    def fun(X, _extra):
+        f, g = mds_objective(X, pairs.i, pairs.j, wish, geometry=geom)
+        return f, g, ()
+
+    X, _, info = preconditioned_fit(fun, X0, curvature=lambda X, e: h, pair_i=geom.i, pair_j=geom.j,
+                                    max_iter=max_iter, ftol=ftol, gtol=gtol, blocks=chromosome_blocks(pairs),
+                                    precondition=precondition)
+    return X, info
+
+
+def fit_mds(pairs: PairData, X0: np.ndarray, *, alpha: float, beta: float, max_iter: int, ftol: float, gtol: float,
+            precondition=None):
     nz = pairs.nonzero()
     wish = wish_distances(nz.counts, nz.bias_prod, alpha=alpha, beta=beta)
-    return lbfgs(lambda X: mds_objective(X, nz.i, nz.j, wish), X0, max_iter=max_iter, ftol=ftol, gtol=gtol)
+    return fit_wish(nz, wish, X0, max_iter=max_iter, ftol=ftol, gtol=gtol, precondition=precondition)
 
 
 class MDS(StructureModel):
@@ -65,14 +86,14 @@ class NMDS(StructureModel):
         beta = 1.0 if self.beta is None else float(self.beta)
         X, info = fit_mds(pairs, X0, alpha=float(self.alpha), beta=beta, max_iter=self.max_iter, ftol=self.ftol, gtol=self.gtol)
         nz = pairs.nonzero()
+        geom = geometry_of(nz)
         inv = 1.0 / (nz.counts / nz.bias_prod)
         n_iter = info.n_iter
         for _ in range(int(self.n_rounds)):
-            _, d = pair_distances(X, nz.i, nz.j)
+            d = np.sqrt(geom.sqdist(X))
             target = IsotonicRegression(increasing=True).fit(inv, d).predict(inv)
             target = np.maximum(target, 1e-6 * max(float(np.mean(d)), 1e-12))
-            X, info = lbfgs(lambda Y, t=target: mds_objective(Y, nz.i, nz.j, t), X, max_iter=self.max_iter,
-                            ftol=self.ftol, gtol=self.gtol)
+            X, info = fit_wish(nz, target, X, max_iter=self.max_iter, ftol=self.ftol, gtol=self.gtol)
             n_iter += info.n_iter
         return {"X": X, "objective": info.objective, "alpha": None, "beta": None, "n_iter": n_iter,
                 "converged": info.converged, "message": info.message}

@@ -104,16 +104,35 @@ def _check_method(method):
 
 
 def _build_model(method, *, alpha, beta, use_zero_counts, n_init, max_iter, random_state, n_jobs, init=None,
-                 dispersion=None, pastis_compatible=False):
+                 dispersion="pearson", pastis_compatible=False, strategy="joint"):
     if method not in _hic.METHODS:
         raise ValidationError(f"method must be one of {list(_hic.METHODS)}, got {method!r}")
     kwargs = {"alpha": alpha, "beta": beta, "use_zero_counts": use_zero_counts, "n_init": n_init,
               "max_iter": max_iter, "random_state": random_state, "n_jobs": n_jobs, "init": init}
     if method == "nb":
-        kwargs["dispersion"] = dispersion
+        kwargs["dispersion"] = "pearson" if dispersion is None else dispersion
     if method == "pm2":
         kwargs["pastis_compatible"] = pastis_compatible
+        kwargs["strategy"] = strategy
     return _hic.METHODS[method](**kwargs)
+
+
+def _lengths(adata, use_zero_counts):
+    """Bins per chromosome from ``.uns["hic"]["chrom_lengths"]`` (in obs order), or ``None``."""
+    info = adata.uns.get("hic", {}) if hasattr(adata.uns, "get") else {}
+    lengths = info.get("chrom_lengths") if isinstance(info, dict) or hasattr(info, "get") else None
+    if not lengths:
+        if use_zero_counts == "intra":
+            raise ValidationError("use_zero_counts='intra' needs adata.uns['hic']['chrom_lengths'] (bins per "
+                                  "chromosome); build the map with pob.hic.contact_anndata or read_cool")
+        return None
+    values = np.asarray(list(lengths.values()), dtype=np.int64)
+    if int(values.sum()) != adata.n_obs:
+        if use_zero_counts != "intra":
+            return None
+        raise ValidationError(f"adata.uns['hic']['chrom_lengths'] sums to {int(values.sum())} bins, expected "
+                              f"{adata.n_obs}")
+    return values
 
 
 def _filtered(adata, bias_key):
@@ -133,10 +152,11 @@ def infer_structure(
     bias_key: str | None = "ice_bias",
     alpha: float = -3.0,
     beta: float | None = None,
-    use_zero_counts: bool = True,
-    dispersion: float | None = None,
+    use_zero_counts: bool | str = True,
+    dispersion: float | str | None = "pearson",
     n_init: int = 1,
     max_iter: int = 10000,
+    strategy: str = "joint",
     pastis_compatible: bool = False,
     random_state=0,
     n_jobs: int | None = None,
@@ -151,7 +171,7 @@ def infer_structure(
         Contact map (bins × bins raw counts in ``.X`` or ``layer``).
     method
         ``"mds"`` (weighted metric MDS of wish distances), ``"nmds"`` (non-metric), ``"pm1"`` (Poisson, α fixed),
-        ``"pm2"`` (Poisson, α and β estimated by alternation), ``"nb"`` (negative binomial, α fixed).
+        ``"pm2"`` (Poisson, α and β estimated), ``"nb"`` (negative binomial, α fixed, dispersion estimated).
     layer
         Layer with the raw counts instead of ``.X``.
     bias_key
@@ -162,13 +182,19 @@ def infer_structure(
     beta
         Scale factor; ``None`` estimates it (MDS/NMDS: β = 1).
     use_zero_counts
-        Include zero-count pairs in the Poisson/NB likelihoods (default; strongly better at low coverage).
+        Include zero-count pairs in the Poisson/NB likelihoods (default; strongly better at low coverage);
+        ``"intra"``: all intra-chromosomal pairs plus the non-zero inter-chromosomal ones (genome-wide maps; uses
+        ``.uns["hic"]["chrom_lengths"]``); ``False``: non-zero pairs only (pastis 0.4).
     dispersion
-        NB dispersion r₀ (``None``: estimated from the counts).
+        NB dispersion r₀: ``"pearson"`` (default; re-estimated alternately with the structure), ``"mle"``,
+        ``"moments"`` (Pastis-NB's per-distance fit) or a number.
     n_init
         Random starts; the lowest objective is kept (all objectives are stored).
     max_iter
         L-BFGS-B iteration limit per structure fit.
+    strategy
+        ``"pm2"`` only: ``"joint"`` (L-BFGS-B over structure and α, β in closed form; default) or ``"alternate"``
+        (structure fits and 1-D α solves in turn).
     pastis_compatible
         ``"pm2"`` only: reproduce pastis 0.4.0 (no real alternation). For regression comparisons.
     random_state, n_jobs
@@ -191,8 +217,8 @@ def infer_structure(
     filtered = _filtered(adata, bias_key)
     model = _build_model(method, alpha=alpha, beta=beta, use_zero_counts=use_zero_counts, n_init=n_init,
                          max_iter=max_iter, random_state=random_state, n_jobs=n_jobs, dispersion=dispersion,
-                         pastis_compatible=pastis_compatible)
-    model.fit(mat, bias=bias, filtered=filtered)
+                         pastis_compatible=pastis_compatible, strategy=strategy)
+    model.fit(mat, bias=bias, filtered=filtered, lengths=_lengths(adata, use_zero_counts))
     key = method if key_added is None else key_added
     uns = {"method": method, "objective": model.objective_, "objectives": model.objectives_,
            "alpha": model.alpha_, "beta": model.beta_, "n_iter": model.n_iter_, "converged": model.converged_,
@@ -207,7 +233,8 @@ def infer_structure(
         key_added=key,
         params={"method": method, "layer": layer, "bias_key": bias_key, "alpha": alpha, "beta": beta,
                 "use_zero_counts": use_zero_counts, "dispersion": dispersion, "n_init": n_init,
-                "max_iter": max_iter, "pastis_compatible": pastis_compatible, "random_state": random_state},
+                "max_iter": max_iter, "strategy": strategy, "pastis_compatible": pastis_compatible,
+                "random_state": random_state},
         obsm={f"X_{key}": model.structure_},
         uns=uns,
     )
@@ -222,7 +249,7 @@ def consensus_structure(
     bias_key: str | None = "ice_bias",
     alpha: float = -3.0,
     beta: float | None = None,
-    use_zero_counts: bool = True,
+    use_zero_counts: bool | str = True,
     n_init: int = 5,
     max_iter: int = 10000,
     random_state=0,
@@ -263,7 +290,7 @@ def consensus_structure(
         raise ValidationError(f"n_init must be >= 1, got {n_init}")
     model = _build_model(method, alpha=alpha, beta=beta, use_zero_counts=use_zero_counts, n_init=n_init,
                          max_iter=max_iter, random_state=random_state, n_jobs=n_jobs)
-    model.fit(mat, bias=bias, filtered=filtered)
+    model.fit(mat, bias=bias, filtered=filtered, lengths=_lengths(adata, use_zero_counts))
     cons = _hic.consensus_structures(model.structures_, model.objectives_)
     target = working_object(adata, copy=copy)
     write_results(

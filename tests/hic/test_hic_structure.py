@@ -58,15 +58,28 @@ def test_pm1_recovers_truth_with_zero_counts(small_chain):
     assert hic.rmsd(with_zeros.structure_, X) < hic.rmsd(without.structure_, X)
 
 
-def test_pm2_alternates_and_recovers(small_chain):
+def test_pm2_joint_and_alternate_recover(small_chain):
     X, C, _ = small_chain
-    m = _fit(hic.PM2, C, max_alpha_loop=4, alpha_tol=1e-2, max_iter=1000)
-    assert hic.dscc(m.structure_, X) > 0.8
-    hist = m.extra_["alpha_history"]
-    assert hist.size >= 2 and hist[-1] == pytest.approx(m.alpha_)
-    assert -4.0 < m.alpha_ < -2.0 and m.beta_ > 0
+    joint = _fit(hic.PM2, C)
+    alt = _fit(hic.PM2, C, strategy="alternate", max_alpha_loop=30, outer_tol=1e-9)
+    for m in (joint, alt):
+        assert hic.dscc(m.structure_, X) > 0.9
+        assert -3.6 < m.alpha_ < -2.4 and m.beta_ > 0
+    hist = alt.extra_["alpha_history"]
+    assert hist.size >= 3 and hist[-1] == pytest.approx(alt.alpha_)
+    # alternation really moves alpha and decreases the objective monotonically
+    objs = alt.extra_["objective_history"]
+    assert np.all(np.diff(objs) <= 1e-6 * np.abs(objs[:-1]))
+    # both strategies reach the same likelihood (joint at least as low); the result is a stationary point in alpha
+    assert joint.objective_ <= alt.objective_ + 1e-6 * abs(alt.objective_)
+    pairs = hic.make_pairs(C)
+    a_hat, _, f_hat = hic.estimate_alpha_beta(joint.structure_, pairs, alpha0=-3.0)
+    assert a_hat == pytest.approx(joint.alpha_, abs=2e-3)
+    assert f_hat == pytest.approx(joint.objective_, rel=1e-9)
     compat = _fit(hic.PM2, C, pastis_compatible=True, max_iter=50)
     assert compat.extra_["alpha_history"].size == 1
+    with pytest.raises(ValidationError, match="strategy"):
+        _fit(hic.PM2, C, strategy="zigzag")
 
 
 def test_nb_and_mds_run(small_chain):
