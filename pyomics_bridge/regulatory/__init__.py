@@ -15,6 +15,7 @@
 
 from ._baselines import kmer_baseline
 from ._cnn import cnn_baseline
+from ._estimator import TFscope
 from ._features import (
     EnvironmentSearch,
     anchor_and_orient,
@@ -61,6 +62,6 @@ __all__ = [
     "log_odds", "markov_from_peaks", "max_score_in_windows", "Motif", "motif_pwms", "motifs_as_dict",
     "MultiScanner", "one_hot", "read_bed", "read_fasta", "read_jaspar", "read_meme", "reverse_complement",
     "reverse_complement_pwm", "reverse_complement_str", "sample_markov", "scan", "scan_hits", "scan_motifs",
-    "score_distribution", "ScoreDistribution", "select_peaks", "simulate_tf_binding", "tfscope",
+    "score_distribution", "ScoreDistribution", "select_peaks", "simulate_tf_binding", "tfscope", "TFscope",
     "threshold_from_pvalue", "write_fasta", "write_meme",
 ]

@@ -106,6 +106,7 @@ def tfscope(
     select: str = "1se",
     guard: bool = True,
     stability: int = 50,
+    combine: str = "stack",
     random_state=0,
     n_jobs: int | None = None,
     names=None,
@@ -143,6 +144,12 @@ def tfscope(
     test_size, cv, Cs, select, guard, stability
         Model: held-out fraction (stratified), CV folds, C grid, ``"1se"``/``"best"``, no-signal guard and the
         number of stability-selection refits.
+    combine
+        How the ``full`` and ``drop_<family>`` models combine families: ``"stack"`` (default) weighs each
+        family's own L1-logistic score by a logistic model fitted on out-of-fold family scores of the training
+        rows (:func:`~pyomics_bridge.regulatory._stacking.stacked_scores`; the environment search is refitted in
+        every fold); ``"lasso"``: one L1-logistic model on the concatenated features. The stacked model is linear
+        in the features, so ``coef_full`` is each family coefficient times its family weight.
     random_state, n_jobs
         Seed of the split, folds and subsamples; parallel workers (results do not depend on it).
     names
@@ -181,7 +188,9 @@ def tfscope(
     yk = yb[kept]
     if min(yk.sum(), (1 - yk).sum()) < max(cv, 2):
         raise ValueError("too few anchored sequences in one class to fit the models")
-    seeds = root_seed_sequence(random_state).spawn(2)
+    if combine not in ("stack", "lasso"):
+        raise ValueError(f"combine must be 'stack' or 'lasso', got {combine!r}")
+    seeds = root_seed_sequence(random_state).spawn(3)
     idx = np.arange(yk.size)
     if test_chromosomes is not None:
         tr, te = _chromosome_split(chromosomes, names, kept, test_chromosomes, yk)
@@ -189,6 +198,7 @@ def tfscope(
         tr, te = train_test_split(idx, test_size=test_size, stratify=yk,
                                   random_state=int(seeds[0].generate_state(1)[0] % 2**31))
     blocks, vars_ = [], []
+    es_kw = None
     if "core" in families:
         F, v = core_features(aligned, W, flank=flank)
         blocks.append(F)
@@ -198,6 +208,7 @@ def tfscope(
         blocks.append(F)
         vars_.append(v)
         if env_search:
+            es_kw = {"span": env_span, "n_features": env_search_features, "grow_to": env_search_grow}
             es = EnvironmentSearch(span=env_span, n_features=env_search_features,
                                    grow_to=env_search_grow).fit(aligned[tr], yk[tr])
             F, v = es.transform(aligned)
@@ -224,18 +235,19 @@ def tfscope(
     fam = var["family"].to_numpy()
     present = [f for f in families if (fam == f).any()]
     models = {f: fam == f for f in present}
-    if len(present) > 1:
+    if len(present) > 1 and combine == "lasso":
         models["full"] = np.ones(fam.size, dtype=bool)
         for f in present:
             models[f"drop_{f}"] = fam != f
     model_seeds = seeds[1].spawn(len(models))
-    rows, roc, scores = [], {}, {}
+    rows, roc, scores, fitted = [], {}, {}, {}
     for (mname, cols), seed in zip(models.items(), model_seeds, strict=True):
         res = fit_lasso_logistic(X[tr][:, cols], yk[tr], Cs=Cs, cv=cv, select=select, guard=guard,
                                  stability=0 if mname.startswith("drop_") else stability,
                                  random_state=seed, n_jobs=n_jobs)
         s = res.decision_function(X[:, cols])
         scores[mname] = s
+        fitted[mname] = res
         auc = float(roc_auc_score(yk[te], s[te]))
         fpr, tpr, _ = roc_curve(yk[te], s[te])
         roc[mname] = {"fpr": fpr, "tpr": tpr}
@@ -256,6 +268,10 @@ def tfscope(
             c1[cols], c0[cols] = ca, cb
             var[f"contrib_{class_names[1]}_{mname}"] = c1
             var[f"contrib_{class_names[0]}_{mname}"] = c0
+    stack_info = None
+    if len(present) > 1 and combine == "stack":
+        stack_info = _stack(X, var, fam, present, aligned, yk, tr, te, es_kw, scores, fitted, rows, roc,
+                            class_names, Cs=Cs, cv=cv, select=select, guard=guard, seed=seeds[2], n_jobs=n_jobs)
     table = pd.DataFrame(rows).set_index("model")
     drop = None
     if "full" in table.index:
@@ -276,6 +292,64 @@ def tfscope(
     out.uns["tfscope"] = {
         "auc": table, "drop_family": drop, "roc": roc, "n_input": int(len(yb)), "n_dropped": int((~kept).sum()),
         "kept": kept, "core_motif": core_label, "core_pwm": core_pwm, "core_width": int(W),
-        "classes": list(class_names), "families": present,
+        "classes": list(class_names), "families": present, "combine": combine, "stacking": stack_info,
     }
     return out
+
+
+def _stack(X, var, fam, present, aligned, yk, tr, te, es_kw, scores, fitted, rows, roc, class_names, *, Cs, cv,
+           select, guard, seed, n_jobs):
+    """Stacked ``full`` and ``drop_<family>`` models (appends rows/ROC/scores, writes ``coef_full`` etc.)."""
+    from ._stacking import stacked_scores
+
+    is_search = var.index.str.startswith("envsearch[")
+
+    def block(f):
+        cols = fam == f
+        if f != "environment" or es_kw is None:
+            return lambda fit_rows, rows_: X[rows_][:, cols]
+        fixed = cols & ~is_search
+
+        def build(fit_rows, rows_):
+            es = EnvironmentSearch(**es_kw).fit(aligned[fit_rows], yk[fit_rows])
+            return np.hstack([X[rows_][:, fixed], es.transform(aligned[rows_])[0]])
+        return build
+
+    blocks = {f: block(f) for f in present}
+    fam_scores = {f: (scores[f], fitted[f].no_signal) for f in present}
+    subsets = {"full": present} | {f"drop_{f}": [g for g in present if g != f] for f in present}
+    stacked = stacked_scores(blocks, yk, tr, fam_scores, subsets=subsets, cv=cv, Cs=Cs, select=select,
+                             guard=guard, random_state=seed, n_jobs=n_jobs)
+    info = {}
+    for mname, fams in subsets.items():
+        s, inf = stacked[mname]
+        info[mname] = inf
+        scores[mname] = s
+        sc = s[te]
+        auc = float(roc_auc_score(yk[te], sc)) if np.ptp(sc) > 0 else 0.5
+        fpr, tpr, _ = roc_curve(yk[te], sc)
+        roc[mname] = {"fpr": fpr, "tpr": tpr}
+        w = inf["weights"]
+        nsel = int(sum(fitted[f].selected.size for f in w if w[f] != 0))
+        rows.append({"model": mname, "test_auc": auc,
+                     "test_auprc": float(average_precision_score(yk[te], sc)), "cv_auc": np.nan,
+                     "cv_auc_se": np.nan, "C": np.nan, "n_features": int(sum((fam == f).sum() for f in fams)),
+                     "n_selected": nsel, "no_signal": not w})
+        if mname == "full":
+            coef = np.zeros(fam.size)
+            stab = np.zeros(fam.size)
+            c1, c0 = np.zeros(fam.size), np.zeros(fam.size)
+            for f in present:
+                if f in w:
+                    coef[fam == f] = w[f] * var.loc[fam == f, f"coef_{f}"].to_numpy() / inf["scale"][f]
+                if f"stability_{f}" in var:
+                    stab[fam == f] = var.loc[fam == f, f"stability_{f}"].to_numpy() * (w.get(f, 0) != 0)
+                r = w.get(f, 0) / inf["scale"].get(f, 1.0)
+                c1[fam == f] = r * var.loc[fam == f, f"contrib_{class_names[1]}_{f}"].to_numpy()
+                c0[fam == f] = r * var.loc[fam == f, f"contrib_{class_names[0]}_{f}"].to_numpy()
+            var["coef_full"] = coef
+            if any(f"stability_{f}" in var for f in present):
+                var["stability_full"] = stab
+            var[f"contrib_{class_names[1]}_full"] = c1
+            var[f"contrib_{class_names[0]}_full"] = c0
+    return {k: {"weights": v["weights"], "oof_auc": v["oof_auc"]} for k, v in info.items()}

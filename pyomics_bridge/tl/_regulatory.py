@@ -46,6 +46,7 @@ def tfscope(
     select: str = "1se",
     guard: bool = True,
     stability: int = 50,
+    combine: str = "stack",
     random_state: int | None = 0,
     n_jobs: int | None = None,
     key_added: str = "tfscope",
@@ -81,6 +82,9 @@ def tfscope(
         Co-factor half-windows (bp).
     test_size, cv, Cs, select, guard, stability
         Held-out fraction, CV folds, C grid, ``"1se"``/``"best"``, no-signal guard, stability refits.
+    combine
+        ``"stack"`` (default: per-family models weighed by a logistic model on out-of-fold family scores) or
+        ``"lasso"`` (one L1-logistic model on all features) for the ``full`` and drop-family models.
     test_chromosomes, chromosome_key
         Chromosome-based split: the sequences on these chromosomes are the held-out set (instead of
         ``test_size``); chromosomes from ``.obs[chromosome_key]``, else parsed from ``chr:start-end`` obs names.
@@ -138,7 +142,7 @@ def tfscope(
     res = _tfscope(seqs, y, core, cofs, search=search, width=width, pvalue=pvalue, flank=flank,
                    families=families, env_k=env_k, env_bins=env_bins, env_span=env_span, env_search=env_search,
                    cofactor_windows=cofactor_windows, test_size=test_size, cv=cv, Cs=Cs, select=select,
-                   guard=guard, stability=stability, random_state=random_state, n_jobs=n_jobs,
+                   guard=guard, stability=stability, combine=combine, random_state=random_state, n_jobs=n_jobs,
                    test_chromosomes=test_chromosomes, chromosomes=chroms,
                    names=np.asarray(adata.obs_names))
     u = res.uns["tfscope"]
@@ -159,7 +163,8 @@ def tfscope(
               "width": width, "pvalue": pvalue, "flank": flank, "families": list(families), "env_k": list(env_k),
               "env_bins": list(env_bins), "env_span": env_span, "env_search": env_search,
               "cofactor_windows": list(cofactor_windows), "test_size": test_size, "cv": cv,
-              "select": select, "guard": guard, "stability": stability, "random_state": random_state,
+              "select": select, "guard": guard, "stability": stability, "combine": combine,
+              "random_state": random_state,
               "test_chromosomes": None if test_chromosomes is None else list(np.atleast_1d(test_chromosomes)),
               "chromosome_key": chromosome_key,
               "core_motif": u["core_motif"]}
@@ -173,6 +178,9 @@ def tfscope(
         uns={"auc": u["auc"], "drop_family": drop, "features": features, "roc": roc,
              "n_input": u["n_input"], "n_dropped": u["n_dropped"], "core_pwm": u["core_pwm"],
              "core_width": u["core_width"], "classes": np.asarray(u["classes"]),
-             "families": np.asarray(u["families"])},
+             "families": np.asarray(u["families"]),
+             "stack_weights": pd.DataFrame(
+                 {m: pd.Series(v["weights"], dtype=float) for m, v in (u["stacking"] or {}).items()}
+             ).T.reindex(columns=list(u["families"]))},
     )
     return finish(target, copy=copy)

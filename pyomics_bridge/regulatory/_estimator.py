@@ -1,0 +1,140 @@
+"""``TFscope``: the estimator form of :func:`~pyomics_bridge.regulatory.tfscope` (two sequence sets in, fitted
+attributes out), the public name of issue 6."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pandas as pd
+
+from ._io import read_fasta
+from ._sequences import encode_batch
+from ._tfscope import FAMILIES, tfscope
+
+
+def _sequences(seqs, which: str) -> tuple[np.ndarray, list[str] | None]:
+    names = None
+    if isinstance(seqs, (str, os.PathLike)):
+        names, seqs = read_fasta(seqs)
+    if isinstance(seqs, np.ndarray) and seqs.dtype.kind in "iu":
+        codes = np.atleast_2d(seqs)
+    else:
+        seqs = list(seqs)
+        if not seqs:
+            raise ValueError(f"{which} is empty: expected at least one sequence")
+        lengths = {len(s) for s in seqs}
+        if len(lengths) != 1:
+            raise ValueError(f"{which}: sequences must all have the same length (summit-centred windows), "
+                             f"got lengths {sorted(lengths)[:5]}")
+        codes = encode_batch(seqs)
+    if codes.shape[0] == 0:
+        raise ValueError(f"{which} is empty: expected at least one sequence")
+    return codes, names
+
+
+def _orient(m):
+    """A ``4 x W`` matrix (rows A, C, G, T; the issue's convention) becomes ``(W, 4)``; other inputs unchanged."""
+    if isinstance(m, (list, tuple, np.ndarray)):
+        arr = np.asarray(m, dtype=float)
+        if arr.ndim == 2 and arr.shape[0] == 4 and arr.shape[1] != 4:
+            return arr.T
+        return arr
+    return m
+
+
+class TFscope:
+    """TFscope-like analysis of what separates the sequences bound in experiment 1 from those of experiment 2.
+
+    Parameters
+    ----------
+    families, search, width, pvalue, flank, env_search, cofactor_windows, combine, select, stability, cv, test_size
+        As in :func:`~pyomics_bridge.regulatory.tfscope`.
+    random_state, n_jobs
+        Seed of every random step; parallel workers (results do not depend on it).
+    options
+        Any other keyword of :func:`~pyomics_bridge.regulatory.tfscope`.
+
+    Attributes
+    ----------
+    auc_ : float
+        Held-out AUC of the full model (of the only family when there is one); class 1 = experiment 1.
+    auc_by_family_ : dict
+        Held-out AUC of each family model.
+    drop_family_ : pandas.DataFrame or None
+        Held-out AUC without each family and the AUC lost.
+    features_ : pandas.DataFrame
+        ``feature``, ``family``, ``coef`` (full model), ``contribution_1`` and ``contribution_2`` (mean signed
+        contribution in the sequences of experiment 1 and 2), sorted by decreasing ``|coef|``.
+    n_dropped_ : int
+        Sequences without a core-motif hit near the centre.
+    result_ : anndata.AnnData
+        The full result (see :func:`~pyomics_bridge.regulatory.tfscope`).
+    """
+
+    def __init__(self, *, families=FAMILIES, search: int = 50, width: int | None = None, pvalue: float | None = 1e-3,
+                 flank: int = 5, env_search: bool = True, cofactor_windows=(50, 150, 500), combine: str = "stack",
+                 select: str = "1se", stability: int = 50, cv: int = 5, test_size: float = 0.2, random_state=0,
+                 n_jobs: int | None = None, options: dict | None = None):
+        self.families = families
+        self.search = search
+        self.width = width
+        self.pvalue = pvalue
+        self.flank = flank
+        self.env_search = env_search
+        self.cofactor_windows = cofactor_windows
+        self.combine = combine
+        self.select = select
+        self.stability = stability
+        self.cv = cv
+        self.test_size = test_size
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+        self.options = options
+
+    def fit(self, seqs_1, seqs_2, core_motif, cofactor_motifs=None):
+        """Fit on two sequence sets (lists of equal-length strings, FASTA paths or int8 code arrays).
+
+        ``core_motif``: the target TF's motif: a ``4 x W`` matrix (rows A, C, G, T) or ``(W, 4)`` (a ``4 x 4``
+        matrix is read as ``(W, 4)``), a :class:`Motif`, or ``None`` for anchoring-free mode; ``cofactor_motifs``:
+        ``{name: matrix}``, a list of motifs, or ``None`` for all JASPAR2024 CORE vertebrate motifs (pyjaspar).
+        """
+        c1, n1 = _sequences(seqs_1, "seqs_1")
+        c2, n2 = _sequences(seqs_2, "seqs_2")
+        if c1.shape[1] != c2.shape[1]:
+            raise ValueError(f"seqs_1 and seqs_2 must have the same length, got {c1.shape[1]} and {c2.shape[1]}")
+        names = None
+        if n1 is not None or n2 is not None:
+            names = (n1 or [f"exp1_{i}" for i in range(len(c1))]) + (n2 or [f"exp2_{i}" for i in range(len(c2))])
+        if names is not None and len(set(names)) != len(names):
+            names = None
+        codes = np.vstack([c1, c2])
+        y = np.r_[np.ones(len(c1), dtype=int), np.zeros(len(c2), dtype=int)]
+        if isinstance(cofactor_motifs, dict):
+            cofactor_motifs = {k: _orient(v) for k, v in cofactor_motifs.items()}
+        elif isinstance(cofactor_motifs, (list, tuple)):
+            cofactor_motifs = [_orient(v) for v in cofactor_motifs]
+        core_motif = None if core_motif is None else _orient(core_motif)
+        res = tfscope(codes, y, core_motif, cofactor_motifs, families=self.families, search=self.search,
+                      width=self.width, pvalue=self.pvalue, flank=self.flank, env_search=self.env_search,
+                      cofactor_windows=self.cofactor_windows, combine=self.combine, select=self.select,
+                      stability=self.stability, cv=self.cv, test_size=self.test_size,
+                      random_state=self.random_state, n_jobs=self.n_jobs, names=names, **(self.options or {}))
+        u = res.uns["tfscope"]
+        table = u["auc"]["test_auc"]
+        self.result_ = res
+        self.auc_by_family_ = {f: float(table[f]) for f in u["families"]}
+        self.auc_ = float(table["full"]) if "full" in table.index else self.auc_by_family_[u["families"][0]]
+        self.drop_family_ = u["drop_family"]
+        self.n_dropped_ = int(u["n_dropped"])
+        model = "full" if "full" in table.index else u["families"][0]
+        v = res.var
+        feats = pd.DataFrame({"feature": v.index, "family": v["family"].to_numpy(),
+                              "coef": v[f"coef_{model}"].to_numpy(),
+                              "contribution_1": v[f"contrib_1_{model}"].to_numpy(),
+                              "contribution_2": v[f"contrib_0_{model}"].to_numpy()})
+        if f"stability_{model}" in v:
+            feats["stability"] = v[f"stability_{model}"].to_numpy()
+        order = np.argsort(-np.abs(feats["coef"].to_numpy()), kind="stable")
+        self.features_ = feats.iloc[order].reset_index(drop=True)
+        return self

@@ -1,0 +1,122 @@
+"""Stacked combination of the TFscope families: no test-label leakage, linearity of the stacked model, weights
+that follow the information of each family, the no-signal path and the single-lasso alternative."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pyomics_bridge import regulatory as R
+from pyomics_bridge.regulatory._stacking import stacked_scores
+
+FAST = {"env_bins": (100,), "env_k": (1, 2), "cofactor_windows": (150,), "Cs": np.logspace(-2, 0, 3), "cv": 3,
+        "stability": 0, "env_search": True, "env_search_features": 5}
+
+
+def _data(seed=3):
+    sim = R.simulate_tf_binding(n_per_class=120, length=300, scenario="strong", n_decoys=2, random_state=seed)
+    return sim, (sim["motifs"]["target"], sim["motifs"]["cofactors"] + sim["motifs"]["decoys"])
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    sim, (target, cofs) = _data()
+    return sim, R.tfscope(sim["codes"], sim["y"], target, cofs, random_state=0, **FAST)
+
+
+def test_test_labels_do_not_change_the_stacked_model():
+    sim, (target, cofs) = _data(seed=5)
+    n = sim["y"].size
+    chrom = np.where(np.arange(n) % 5 == 0, "chr1", "chr2")  # a label-free split: chr1 is held out
+    kw = {**FAST, "chromosomes": chrom, "test_chromosomes": ["chr1"], "random_state": 0}
+    out = R.tfscope(sim["codes"], sim["y"], target, cofs, **kw)
+    y2 = sim["y"].copy()
+    y2[chrom == "chr1"] ^= 1  # flip every held-out label
+    out2 = R.tfscope(sim["codes"], y2, target, cofs, **kw)
+    assert np.array_equal(out2.obs["split"].to_numpy(), out.obs["split"].to_numpy())
+    np.testing.assert_allclose(out2.obs["score_full"], out.obs["score_full"], rtol=1e-10, atol=1e-10)
+    auc, auc2 = out.uns["tfscope"]["auc"]["test_auc"], out2.uns["tfscope"]["auc"]["test_auc"]
+    assert auc["full"] > 0.7 and auc2["full"] == pytest.approx(1 - auc["full"])
+
+
+def test_stacked_score_is_affine_in_family_scores_and_beats_families(fitted):
+    _, out = fitted
+    obs = out.obs
+    fams = out.uns["tfscope"]["families"]
+    A = np.column_stack([obs[f"score_{f}"] for f in fams] + [np.ones(len(obs))])
+    coef, *_ = np.linalg.lstsq(A, obs["score_full"].to_numpy(), rcond=None)
+    np.testing.assert_allclose(A @ coef, obs["score_full"], atol=1e-8)
+    w = out.uns["tfscope"]["stacking"]["full"]["weights"]
+    assert set(w) == set(fams) and all(v > 0 for v in w.values())  # every family carries planted signal
+    auc = out.uns["tfscope"]["auc"]["test_auc"]
+    assert auc["full"] > max(auc[f] for f in fams)
+    assert set(out.uns["tfscope"]["drop_family"].index) == set(fams)
+    # coef_full is the family coefficient times the family weight / score SD: same sign, same within-family order
+    v = out.var
+    core = v[v.family == "core"]
+    assert np.all(np.sign(core["coef_full"]) == np.sign(core["coef_core"]))
+
+
+def test_stacking_weights_follow_information():
+    rng = np.random.default_rng(1)
+    n = 400
+    y = np.repeat([0, 1], n // 2)
+    informative = rng.normal(size=(n, 5)) + 1.0 * y[:, None] * np.array([1, 0, 0, 0, 0])
+    noise = rng.normal(size=(n, 5))
+    train = np.arange(0, n, 2)
+    from pyomics_bridge.regulatory._model import fit_lasso_logistic
+
+    blocks, fam_scores = {}, {}
+    for name, F in (("signal", informative), ("noise", noise)):
+        res = fit_lasso_logistic(F[train], y[train], Cs=[0.01, 0.1, 1.0], cv=3, guard=False, random_state=0,
+                                 n_jobs=1)
+        blocks[name] = lambda fit_rows, rows, F=F: F[rows]
+        fam_scores[name] = (res.decision_function(F), False)
+    out = stacked_scores(blocks, y, train, fam_scores, subsets={"full": ["signal", "noise"], "noise": ["noise"]},
+                         cv=3, Cs=[0.01, 0.1, 1.0], guard=False, random_state=0, n_jobs=1)
+    w = out["full"][1]["weights"]
+    assert w["signal"] > 1.0 and abs(w["noise"]) < 0.3 * w["signal"]
+    assert out["full"][1]["oof_auc"]["signal"] > 0.65
+    # with the out-of-fold guard the pure-noise family does not enter the stack
+    w = stacked_scores(blocks, y, train, fam_scores, cv=3, Cs=[0.01, 0.1, 1.0], guard=True, random_state=0,
+                       n_jobs=1)["full"][1]["weights"]
+    assert list(w) == ["signal"]
+    # no-signal families are left out; none left -> constant score
+    fam_scores = {k: (v[0], True) for k, v in fam_scores.items()}
+    s, info = stacked_scores(blocks, y, train, fam_scores, cv=3, random_state=0, n_jobs=1)["full"]
+    assert np.ptp(s) == 0 and info["weights"] == {}
+
+
+def test_lasso_combination_and_bad_combine():
+    sim, (target, cofs) = _data(seed=4)
+    kw = {**FAST, "env_search": False, "families": ("core", "cofactor")}
+    out = R.tfscope(sim["codes"], sim["y"], target, cofs, random_state=0, combine="lasso", **kw)
+    assert out.uns["tfscope"]["combine"] == "lasso" and out.uns["tfscope"]["stacking"] is None
+    assert out.uns["tfscope"]["auc"].loc["full", "test_auc"] > 0.7
+    with pytest.raises(ValueError, match="combine"):
+        R.tfscope(sim["codes"], sim["y"], target, cofs, combine="vote", **kw)
+
+
+def test_tfscope_estimator_two_sequence_sets(tmp_path):
+    sim, (target, cofs) = _data(seed=6)
+    seqs = R.decode(sim["codes"])
+    s1 = [s for s, lab in zip(seqs, sim["y"], strict=True) if lab == 1]
+    s2 = [s for s, lab in zip(seqs, sim["y"], strict=True) if lab == 0]
+    fa = tmp_path / "exp2.fa"
+    R.write_fasta(fa, [f"b{i}" for i in range(len(s2))], s2)
+    cof = {m.label: m.probabilities.T for m in cofs}  # 4 x W matrices, rows A, C, G, T
+    kw = {k: v for k, v in FAST.items() if k in ("cofactor_windows", "cv", "stability")}
+    est = R.TFscope(random_state=0, n_jobs=1, options={k: FAST[k] for k in ("env_bins", "env_k", "Cs")},
+                    env_search=False, **kw).fit(s1, fa, target.probabilities.T, cof)
+    ref = R.tfscope(sim["codes"], sim["y"], target, cofs, random_state=0, **{**FAST, "env_search": False})
+    assert est.auc_ == pytest.approx(ref.uns["tfscope"]["auc"].loc["full", "test_auc"], abs=0.08)
+    assert est.auc_ > 0.7 and set(est.auc_by_family_) == {"core", "environment", "cofactor"}
+    f = est.features_
+    assert list(f.columns[:5]) == ["feature", "family", "coef", "contribution_1", "contribution_2"]
+    assert np.all(np.diff(np.abs(f["coef"].to_numpy())) <= 0)
+    core = f[f.family == "core"].iloc[:2]
+    assert set(core["feature"]) == {"core[+13]G", "core[+13]A"}
+    with pytest.raises(ValueError, match="seqs_2 is empty"):
+        R.TFscope().fit(s1, [], target.probabilities.T)
+    with pytest.raises(ValueError, match="same length"):
+        R.TFscope().fit(s1, [s[:-1] for s in s2], target.probabilities.T)
