@@ -40,9 +40,9 @@ def main() -> list[dict]:
             g = rng.integers(0, k, n)
             rt, re_, rg = ro.FloatVector(t), ro.IntVector(e), ro.r["factor"](ro.IntVector(g))
             cases = {
-                "logrank": (lambda: pob.survival.logrank_test(t, e, g),
+                "logrank": (lambda t=t, e=e, g=g: pob.survival.logrank_test(t, e, g),
                             "survival::survdiff(survival::Surv(t, e) ~ g)"),
-                "kaplan_meier": (lambda: pob.survival.kaplan_meier(t, e, g),
+                "kaplan_meier": (lambda t=t, e=e, g=g: pob.survival.kaplan_meier(t, e, g),
                                  "survival::survfit(survival::Surv(t, e) ~ g)"),
             }
             for name, (py, rcode) in cases.items():

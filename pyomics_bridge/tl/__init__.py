@@ -8,9 +8,9 @@ Each function validates its inputs, calls a kernel or estimator from a method-fa
 from ._clustering import consensus_clustering
 from ._cox import cox
 from ._diablo import block_spls, diablo, diablo_predict
-from ._mint import mint_plsda, mint_splsda
 from ._gonet import gonet
 from ._hic import consensus_structure, ice, infer_structure
+from ._mint import mint_plsda, mint_splsda
 from ._multiomics import pca_mixomics, pls, plsda, plsda_predict, rcc, spca, spls, splsda
 from ._prognostic import (
     activation_reference,
