@@ -33,13 +33,12 @@ import numpy as np
 import pandas as pd
 
 from .._conventions import ValidationError
-from ._engine import MODES, explained_variance, loadings_star_mixomics, rotations, spls_engine
-from ._pls import _expand, _TwoBlockBase
-from ._plsda import PLSDA, DAPrediction
-from ._preprocess import Scaling, apply_scaling, class_levels, dummy_matrix, near_zero_var, scale_block
+from ._engine import explained_variance, spls_engine
+from ._pls import PLS, SPLS, _expand, _TwoBlockBase
+from ._plsda import PLSDA, SPLSDA, DAPrediction, _class_labels
+from ._preprocess import Scaling, apply_scaling, class_levels, dummy_matrix, scale_block
 from ._similarity import na_cor
-from ._sparse import check_keep
-from ._validate import as_block, as_labels, check_n_components, check_option, check_positive, check_rows
+from ._validate import as_block, as_labels, check_option, check_rows
 
 __all__ = ["MINTPLS", "MINTSPLS", "MINTPLSDA", "MINTSPLSDA", "study_scale"]
 
@@ -105,27 +104,9 @@ class _MINTBase(_TwoBlockBase):
     """Per-study scaling around the two-block engine (not public)."""
 
     def _fit_mint(self, X_arr, x_cols, Y_arr, y_cols, study, levels, *, keepX, keepY, mode) -> None:
-        n, p = X_arr.shape
-        q = Y_arr.shape[1]
-        check_option(mode, MODES, name="mode")
-        H = check_n_components(self.n_components, min(n, p), what="min(n_samples, n_features) of X")
-        max_iter = int(check_positive(self.max_iter, name="max_iter", integer=True))
-        tol = float(check_positive(self.tol, name="tol"))
-        keep_x = check_keep(keepX, H, p, name="keepX")
-        keep_y = check_keep(keepY, H, q, name="keepY")
-        kept = np.ones(p, dtype=bool)
-        nzv = np.zeros(0, dtype=np.intp)
-        if self.near_zero_var:
-            nzv = near_zero_var(X_arr)
-            if nzv.size == p:
-                raise ValidationError("X: every column has near-zero variance (near_zero_var=True removed them all)")
-            if nzv.size:
-                kept[nzv] = False
-                warnings.warn(f"near_zero_var: {nzv.size} column(s) of X removed", stacklevel=3)
-        p_kept = int(kept.sum())
-        if p_kept < H:
-            raise ValidationError(f"n_components={H} is larger than the number of X columns kept ({p_kept})")
-        keep_x = [min(k, p_kept) for k in keep_x]
+        p = X_arr.shape[1]
+        H, max_iter, tol, keep_x, keep_y, kept, nzv = self._check_fit_options(X_arr, Y_arr.shape[1], keepX=keepX,
+                                                                               keepY=keepY, mode=mode)
         Xs, sx = study_scale(X_arr[:, kept], study, levels, scale=bool(self.scale))
         Ys, sy = study_scale(Y_arr, study, levels, scale=bool(self.scale))
         if self.scale:
@@ -136,33 +117,14 @@ class _MINTBase(_TwoBlockBase):
                                   stacklevel=3)
         fit = spls_engine(Xs, Ys, n_components=H, keepX=keep_x, keepY=keep_y, mode=mode, tol=tol, max_iter=max_iter)
         Xz = np.where(np.isnan(Xs), 0.0, Xs)
-        T, U = fit.variates_x, fit.variates_y
-        self.n_features_in_ = p
-        self.feature_names_in_ = None if x_cols is None else np.asarray(x_cols, dtype=object)
-        self.y_names_ = None if y_cols is None else np.asarray(y_cols, dtype=object)
-        self.nzv_ = nzv
-        self.mode_ = mode
-        self.n_components_ = H
-        self.keepX_ = keep_x
-        self.keepY_ = keep_y
-        self.n_iter_ = list(fit.n_iter)
-        self.converged_ = list(fit.converged)
+        T, U = self._store_fit(fit, Ys, p=p, x_columns=x_cols, y_columns=y_cols, kept=kept, nzv=nzv, mode=mode,
+                               H=H, keep_x=keep_x, keep_y=keep_y)
         self.studies_ = np.asarray(levels, dtype=object)
         self.scaling_ = {"X": sx, "Y": sy}
-        self._kept = kept
         self.mean_ = {"X": {s: _expand(v.mean, kept, p, np.nan) for s, v in sx.items()},
                       "Y": {s: v.mean for s, v in sy.items()}}
         self.scale_ = {"X": {s: None if v.scale is None else _expand(v.scale, kept, p, np.nan) for s, v in sx.items()},
                        "Y": {s: v.scale for s, v in sy.items()}}
-        self.variates_ = {"X": T, "Y": U}
-        self.loadings_ = {"X": _expand(fit.loadings_x, kept, p), "Y": fit.loadings_y}
-        self.loadings_star_ = {
-            "X": _expand(loadings_star_mixomics(fit.loadings_x, fit.mat_c), kept, p),
-            "Y": loadings_star_mixomics(fit.loadings_y, fit.defl_y),
-        }
-        self.rotations_ = {"X": _expand(rotations(fit.loadings_x, fit.mat_c), kept, p)}
-        self.mat_c_ = _expand(fit.mat_c, kept, p)
-        self.deflation_ = {"X": self.mat_c_, "Y": fit.defl_y}
         comps = [f"comp{h + 1}" for h in range(H)]
         ev = {}
         for name, B, V in (("X", Xs, T), ("Y", Ys, U)):
@@ -182,16 +144,8 @@ class _MINTBase(_TwoBlockBase):
                 piece[:, h] -= C[:, :h] @ (Tm[:, :h].T @ Um[:, h])
             partial[s] = _expand(piece, kept, p)
         self.loadings_partial_ = {"X": partial}
-        self._W = fit.loadings_x
         self._P = Xz.T @ T
-        self._C = Ys.T @ T
-        self._tt = np.sum(T * T, axis=0)
-        self._rd = np.nansum(na_cor(Ys, T) ** 2, axis=0)
         self.feature_correlations_ = {"X": na_cor(X_arr, T), "Y": na_cor(Y_arr, U if mode == "canonical" else T)}
-        self.selected_features_ = {
-            "X": [self._names(self.feature_names_in_, np.flatnonzero(self.loadings_["X"][:, h])) for h in range(H)],
-            "Y": [self._names(self.y_names_, np.flatnonzero(fit.loadings_y[:, h])) for h in range(H)],
-        }
 
     # ---------------------------------------------------------------- new data
     def _get_state(self):  # pragma: no cover - MINT models are not stored through the tl state helpers
@@ -239,9 +193,6 @@ class _MINTBase(_TwoBlockBase):
             v = Yh[rows] * sy.scale if sy.scale is not None else Yh[rows]
             out[rows] = v + sy.mean
         return out
-
-    def _variates_new(self, Xs: np.ndarray) -> np.ndarray:
-        return Xs @ self._W @ np.linalg.solve(self._P.T @ self._W, np.diag(self._tt))
 
     def transform(self, X, study=None) -> np.ndarray:
         """Predicted X variates of new samples (``X_new W (PᵀW)⁻¹ diag(‖t_h‖²)`` on the per-study scaled data).
@@ -304,14 +255,7 @@ class MINTPLS(_MINTBase):
         Study levels and per-study pre-processing statistics (``mean_["X"][study]``...).
     """
 
-    def __init__(self, n_components: int = 2, *, mode: str = "regression", scale: bool = True, tol: float = 1e-6,
-                 max_iter: int = 100, near_zero_var: bool = False) -> None:
-        self.n_components = n_components
-        self.mode = mode
-        self.scale = scale
-        self.tol = tol
-        self.max_iter = max_iter
-        self.near_zero_var = near_zero_var
+    __init__ = PLS.__init__  # same parameters as PLS
 
     def _keeps(self):
         return None, None
@@ -354,16 +298,7 @@ class MINTSPLS(MINTPLS):
         As :class:`MINTPLS`.
     """
 
-    def __init__(self, n_components: int = 2, *, keepX=None, keepY=None, mode: str = "regression",
-                 scale: bool = True, tol: float = 1e-6, max_iter: int = 100, near_zero_var: bool = False) -> None:
-        self.n_components = n_components
-        self.keepX = keepX
-        self.keepY = keepY
-        self.mode = mode
-        self.scale = scale
-        self.tol = tol
-        self.max_iter = max_iter
-        self.near_zero_var = near_zero_var
+    __init__ = SPLS.__init__  # same parameters as SPLS
 
     def _keeps(self):
         return self.keepX, self.keepY
@@ -387,14 +322,7 @@ class MINTPLSDA(_MINTBase, PLSDA):
     ``ind_mat_`` (the per-study scaled dummy matrix).
     """
 
-    def __init__(self, n_components: int = 2, *, scale: bool = True, tol: float = 1e-6, max_iter: int = 100,
-                 near_zero_var: bool = False, mahalanobis: str = "mixomics") -> None:
-        self.n_components = n_components
-        self.scale = scale
-        self.tol = tol
-        self.max_iter = max_iter
-        self.near_zero_var = near_zero_var
-        self.mahalanobis = mahalanobis
+    __init__ = PLSDA.__init__  # same parameters as PLSDA
 
     def _keeps(self):
         return None
@@ -403,13 +331,7 @@ class MINTPLSDA(_MINTBase, PLSDA):
         """Fit on X (n × p), class labels y and the study label of every sample. Returns ``self``."""
         check_option(self.mahalanobis, ("mixomics", "textbook"), name="mahalanobis")
         X_arr, x_cols, x_idx = as_block(X, name="X", allow_nan=True)
-        if y is None:
-            raise ValidationError("y (class labels) is required")
-        labels, y_idx = as_labels(y, name="y")
-        check_rows(X_arr.shape[0], labels.shape[0], x_idx, y_idx, what_y="y")
-        levels = class_levels(y if isinstance(y, (pd.Series, pd.Categorical)) else labels)
-        if len(levels) < 2:
-            raise ValidationError(f"y must contain at least 2 classes, got {len(levels)}: {levels}")
+        labels, levels = _class_labels(y, X_arr.shape[0], x_idx)
         st = _as_study(study, X_arr.shape[0])
         s_levels = _study_levels(study, st)
         _check_studies(st, s_levels, labels)
@@ -425,11 +347,7 @@ class MINTPLSDA(_MINTBase, PLSDA):
             if sy.scale is not None:
                 ind[rows] /= np.where(sy.scale == 0, 1.0, sy.scale)
         self.ind_mat_ = ind
-        T = self.variates_["X"]
-        counts = dummy.sum(axis=0)
-        self.centroids_ = (dummy.T @ T) / counts[:, None]
-        resid = T - dummy @ self.centroids_
-        self._within = resid.T @ resid / T.shape[0]
+        self._fit_centroids(dummy)
         return self
 
     def predict_scores(self, X, study=None, *, n_components: int | None = None) -> np.ndarray:
@@ -469,18 +387,7 @@ class MINTPLSDA(_MINTBase, PLSDA):
         self._check_fitted()
         dists = self._check_dist(dist, allow_all=True)
         Xs, st = self._scaled_new_study(X, study)
-        H = self.n_components_
-        variates = self._variates_new(Xs)
-        preds, bhats = [], []
-        classes = {d: np.empty((Xs.shape[0], H), dtype=object) for d in dists}
-        for h in range(1, H + 1):
-            Yhat = self._unscale_y(Xs @ self._b_hat(h), st)
-            preds.append(Yhat)
-            bhats.append(self.coef(h))
-            for d in dists:
-                classes[d][:, h - 1] = self._classify(Yhat, variates, h, d)
-        return DAPrediction(predict=np.stack(preds), variates=variates, b_hat=np.stack(bhats), classes=classes,
-                            centroids=self.centroids_.copy())
+        return self._predict_all_scaled(Xs, dists, lambda h: self._unscale_y(Xs @ self._b_hat(h), st))
 
 
 class MINTSPLSDA(MINTPLSDA):
@@ -496,15 +403,7 @@ class MINTSPLSDA(MINTPLSDA):
         As :class:`MINTPLSDA`.
     """
 
-    def __init__(self, n_components: int = 2, *, keepX=None, scale: bool = True, tol: float = 1e-6,
-                 max_iter: int = 100, near_zero_var: bool = False, mahalanobis: str = "mixomics") -> None:
-        self.n_components = n_components
-        self.keepX = keepX
-        self.scale = scale
-        self.tol = tol
-        self.max_iter = max_iter
-        self.near_zero_var = near_zero_var
-        self.mahalanobis = mahalanobis
+    __init__ = SPLSDA.__init__  # same parameters as SPLSDA
 
     def _keeps(self):
         return self.keepX

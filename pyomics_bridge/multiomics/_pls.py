@@ -69,31 +69,13 @@ class _TwoBlockBase(TransformerMixin, BaseEstimator):
         keepY,
         mode: str,
     ) -> None:
-        n, p = X_arr.shape
+        p = X_arr.shape[1]
         q = Y_arr.shape[1]
         # complete blocks (dense float32/float64 or scipy.sparse) take the implicit path: no centred/scaled copy,
         # no float64 copy of float32 data, no densified sparse block; NaN needs the dense NA-aware path.
         lean = not isinstance(X_arr, np.ndarray) or not has_nan(X_arr)
-        check_option(mode, MODES, name="mode")
-        H = check_n_components(self.n_components, min(n, p), what="min(n_samples, n_features) of X")
-        max_iter = int(check_positive(self.max_iter, name="max_iter", integer=True))
-        tol = float(check_positive(self.tol, name="tol"))
-        keep_x = check_keep(keepX, H, p, name="keepX")
-        keep_y = check_keep(keepY, H, q, name="keepY")
-
-        kept = np.ones(p, dtype=bool)
-        nzv = np.zeros(0, dtype=np.intp)
-        if self.near_zero_var:
-            nzv = near_zero_var(X_arr)
-            if nzv.size == p:
-                raise ValidationError("X: every column has near-zero variance (near_zero_var=True removed them all)")
-            if nzv.size:
-                kept[nzv] = False
-                warnings.warn(f"near_zero_var: {nzv.size} column(s) of X removed", stacklevel=3)
-        p_kept = int(kept.sum())
-        if p_kept < H:
-            raise ValidationError(f"n_components={H} is larger than the number of X columns kept ({p_kept})")
-        keep_x = [min(k, p_kept) for k in keep_x]
+        H, max_iter, tol, keep_x, keep_y, kept, nzv = self._check_fit_options(X_arr, q, keepX=keepX, keepY=keepY,
+                                                                               mode=mode)
 
         if lean:
             Xs, sx = scaled_block(X_arr, center=True, scale=bool(self.scale),
@@ -107,6 +89,51 @@ class _TwoBlockBase(TransformerMixin, BaseEstimator):
                               stacklevel=3)
         fit = spls_engine(Xs, Ys, n_components=H, keepX=keep_x, keepY=keep_y, mode=mode, tol=tol, max_iter=max_iter)
 
+        T, U = self._store_fit(fit, Ys, p=p, x_columns=x_columns, y_columns=y_columns, kept=kept, nzv=nzv,
+                               mode=mode, H=H, keep_x=keep_x, keep_y=keep_y)
+        self.scaling_ = {"X": sx, "Y": sy}
+        self.mean_ = {"X": _expand(sx.mean, kept, p, np.nan), "Y": sy.mean}
+        self.scale_ = {
+            "X": None if sx.scale is None else _expand(sx.scale, kept, p, np.nan),
+            "Y": sy.scale,
+        }
+        self.explained_variance_ = {"X": explained_variance(Xs, T), "Y": explained_variance(Ys, U)}
+        # un-normalised projections of the scaled training data, used by predict (spec §2.7)
+        self._P = Xs.T @ T if lean else np.where(np.isnan(Xs), 0.0, Xs).T @ T
+        cor_x = Xs.feature_cor(T) if lean else na_cor(X_arr, T)
+        v_y = U if mode == "canonical" else T
+        self.feature_correlations_ = {"X": cor_x, "Y": na_cor(Y_arr, v_y)}
+
+    def _check_fit_options(self, X_arr, q: int, *, keepX, keepY, mode: str):
+        """Validated options of a two-block fit and the near-zero-variance filter of X (shared with MINT).
+
+        Returns ``(H, max_iter, tol, keep_x, keep_y, kept, nzv)``.
+        """
+        n, p = X_arr.shape
+        check_option(mode, MODES, name="mode")
+        H = check_n_components(self.n_components, min(n, p), what="min(n_samples, n_features) of X")
+        max_iter = int(check_positive(self.max_iter, name="max_iter", integer=True))
+        tol = float(check_positive(self.tol, name="tol"))
+        keep_x = check_keep(keepX, H, p, name="keepX")
+        keep_y = check_keep(keepY, H, q, name="keepY")
+        kept = np.ones(p, dtype=bool)
+        nzv = np.zeros(0, dtype=np.intp)
+        if self.near_zero_var:
+            nzv = near_zero_var(X_arr)
+            if nzv.size == p:
+                raise ValidationError("X: every column has near-zero variance (near_zero_var=True removed them all)")
+            if nzv.size:
+                kept[nzv] = False
+                warnings.warn(f"near_zero_var: {nzv.size} column(s) of X removed", stacklevel=4)
+        p_kept = int(kept.sum())
+        if p_kept < H:
+            raise ValidationError(f"n_components={H} is larger than the number of X columns kept ({p_kept})")
+        keep_x = [min(k, p_kept) for k in keep_x]
+        return H, max_iter, tol, keep_x, keep_y, kept, nzv
+
+    def _store_fit(self, fit, Ys, *, p: int, x_columns, y_columns, kept, nzv, mode: str, H: int,
+                   keep_x, keep_y):
+        """Attributes every two-block fit sets from the engine result (shared with MINT); returns ``(T, U)``."""
         T, U = fit.variates_x, fit.variates_y
         self.n_features_in_ = p
         self.feature_names_in_ = None if x_columns is None else np.asarray(x_columns, dtype=object)
@@ -118,13 +145,7 @@ class _TwoBlockBase(TransformerMixin, BaseEstimator):
         self.keepY_ = keep_y
         self.n_iter_ = list(fit.n_iter)
         self.converged_ = list(fit.converged)
-        self.scaling_ = {"X": sx, "Y": sy}
         self._kept = kept
-        self.mean_ = {"X": _expand(sx.mean, kept, p, np.nan), "Y": sy.mean}
-        self.scale_ = {
-            "X": None if sx.scale is None else _expand(sx.scale, kept, p, np.nan),
-            "Y": sy.scale,
-        }
         self.variates_ = {"X": T, "Y": U}
         self.loadings_ = {"X": _expand(fit.loadings_x, kept, p), "Y": fit.loadings_y}
         self.loadings_star_ = {
@@ -134,22 +155,15 @@ class _TwoBlockBase(TransformerMixin, BaseEstimator):
         self.rotations_ = {"X": _expand(rotations(fit.loadings_x, fit.mat_c), kept, p)}
         self.mat_c_ = _expand(fit.mat_c, kept, p)
         self.deflation_ = {"X": self.mat_c_, "Y": fit.defl_y}
-        self.explained_variance_ = {"X": explained_variance(Xs, T), "Y": explained_variance(Ys, U)}
-        # un-normalised projections of the scaled training data, used by predict (spec §2.7)
         self._W = fit.loadings_x
-        self._P = Xs.T @ T if lean else np.where(np.isnan(Xs), 0.0, Xs).T @ T
         self._C = Ys.T @ T
         self._tt = np.sum(T * T, axis=0)
         self._rd = np.nansum(na_cor(Ys, T) ** 2, axis=0)
-        cor_x = Xs.feature_cor(T) if lean else na_cor(X_arr, T)
-        v_y = U if mode == "canonical" else T
-        self.feature_correlations_ = {"X": cor_x, "Y": na_cor(Y_arr, v_y)}
-        names_x = self.feature_names_in_
-        names_y = self.y_names_
         self.selected_features_ = {
-            "X": [self._names(names_x, np.flatnonzero(self.loadings_["X"][:, h])) for h in range(H)],
-            "Y": [self._names(names_y, np.flatnonzero(fit.loadings_y[:, h])) for h in range(H)],
+            "X": [self._names(self.feature_names_in_, np.flatnonzero(self.loadings_["X"][:, h])) for h in range(H)],
+            "Y": [self._names(self.y_names_, np.flatnonzero(fit.loadings_y[:, h])) for h in range(H)],
         }
+        return T, U
 
     @staticmethod
     def _names(names, idx):
@@ -242,9 +256,11 @@ class _TwoBlockBase(TransformerMixin, BaseEstimator):
         -------
         n_new × n_components array.
         """
-        Xs = self._scaled_new(X)
-        W, P = self._W, self._P
-        return Xs @ W @ np.linalg.solve(P.T @ W, np.diag(self._tt))
+        return self._variates_new(self._scaled_new(X))
+
+    def _variates_new(self, Xs) -> np.ndarray:
+        """Predicted X variates ``Xs W (PᵀW)⁻¹ diag(‖t_h‖²)`` of already scaled new samples."""
+        return Xs @ self._W @ np.linalg.solve(self._P.T @ self._W, np.diag(self._tt))
 
     def vip(self) -> np.ndarray:
         """Variable importance in projection (p × H), see :func:`~pyomics_bridge.multiomics.vip`."""

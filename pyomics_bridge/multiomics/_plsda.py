@@ -67,6 +67,18 @@ def _pick(scores: np.ndarray, levels: np.ndarray, *, largest: bool) -> np.ndarra
     return out
 
 
+def _class_labels(y, n: int, x_index) -> tuple[np.ndarray, list]:
+    """Validated class labels of the n samples of X and their factor levels (at least 2 classes)."""
+    if y is None:
+        raise ValidationError("y (class labels) is required")
+    labels, y_idx = as_labels(y, name="y")
+    check_rows(n, labels.shape[0], x_index, y_idx, what_y="y")
+    levels = class_levels(y if isinstance(y, (pd.Series, pd.Categorical)) else labels)
+    if len(levels) < 2:
+        raise ValidationError(f"y must contain at least 2 classes, got {len(levels)}: {levels}")
+    return labels, levels
+
+
 class PLSDA(_TwoBlockBase):
     """PLS discriminant analysis (``mixOmics::plsda``): regression-mode PLS of X on the scaled dummy matrix of y.
 
@@ -124,13 +136,7 @@ class PLSDA(_TwoBlockBase):
         label). Returns ``self``."""
         check_option(self.mahalanobis, ("mixomics", "textbook"), name="mahalanobis")
         X_arr, x_cols, x_idx, _ = as_block_lean(X, name="X")
-        if y is None:
-            raise ValidationError("y (class labels) is required")
-        labels, y_idx = as_labels(y, name="y")
-        check_rows(X_arr.shape[0], labels.shape[0], x_idx, y_idx, what_y="y")
-        levels = class_levels(y if isinstance(y, (pd.Series, pd.Categorical)) else labels)
-        if len(levels) < 2:
-            raise ValidationError(f"y must contain at least 2 classes, got {len(levels)}: {levels}")
+        labels, levels = _class_labels(y, X_arr.shape[0], x_idx)
         dummy = dummy_matrix(labels, levels)
         self._fit_blocks(X_arr, x_cols, dummy, [str(v) for v in levels], keepX=self._keeps(), keepY=None,
                          mode="regression")
@@ -138,12 +144,16 @@ class PLSDA(_TwoBlockBase):
         sy = self.scaling_["Y"]
         self.ind_mat_ = (dummy - sy.mean) / np.where(sy.scale == 0, 1.0, sy.scale) if sy.scale is not None \
             else dummy - sy.mean
+        self._fit_centroids(dummy)
+        return self
+
+    def _fit_centroids(self, dummy: np.ndarray) -> None:
+        """Class centroids of the training X variates and their within-class covariance (divisor n)."""
         T = self.variates_["X"]
         counts = dummy.sum(axis=0)
         self.centroids_ = (dummy.T @ T) / counts[:, None]
         resid = T - dummy @ self.centroids_
         self._within = resid.T @ resid / T.shape[0]
-        return self
 
     def _get_state(self) -> dict[str, np.ndarray]:
         state = super()._get_state()
@@ -208,8 +218,7 @@ class PLSDA(_TwoBlockBase):
         h = self._n_comp(n_components)
         Xs = self._scaled_new(X)
         Yhat = self._predict_scaled(Xs, h)
-        variates = Xs @ self._W @ np.linalg.solve(self._P.T @ self._W, np.diag(self._tt))
-        return self._classify(Yhat, variates, h, dists[0])
+        return self._classify(Yhat, self._variates_new(Xs), h, dists[0])
 
     def predict_scores(self, X, *, n_components: int | None = None) -> np.ndarray:
         """Predicted dummy scores Ŷ (n_new × K, columns in ``classes_`` order) with the first components."""
@@ -234,12 +243,16 @@ class PLSDA(_TwoBlockBase):
         self._check_fitted()
         dists = self._check_dist(dist, allow_all=True)
         Xs = self._scaled_new(X)
+        return self._predict_all_scaled(Xs, dists, lambda h: self._predict_scaled(Xs, h))
+
+    def _predict_all_scaled(self, Xs, dists: list[str], predict_h) -> DAPrediction:
+        """:class:`DAPrediction` of scaled new samples; ``predict_h(h)`` gives Ŷ with the first h components."""
         H = self.n_components_
-        variates = Xs @ self._W @ np.linalg.solve(self._P.T @ self._W, np.diag(self._tt))
+        variates = self._variates_new(Xs)
         preds, bhats = [], []
         classes = {d: np.empty((Xs.shape[0], H), dtype=object) for d in dists}
         for h in range(1, H + 1):
-            Yhat = self._predict_scaled(Xs, h)
+            Yhat = predict_h(h)
             preds.append(Yhat)
             bhats.append(self.coef(h))
             for d in dists:

@@ -14,6 +14,32 @@ from .._conventions import ValidationError, check_aligned
 __all__ = ["as_block", "as_block_lean", "as_labels", "check_n_components", "check_rows", "check_option", "check_positive"]
 
 
+def _unwrap(X: Any) -> tuple[Any, pd.Index | None, pd.Index | None]:
+    """The values of ``X`` (a Series as one column) with its column and row names when it is a DataFrame/Series."""
+    if isinstance(X, pd.DataFrame):
+        return X.to_numpy(), X.columns.astype(str), X.index
+    if isinstance(X, pd.Series):
+        return X.to_numpy()[:, None], pd.Index([str(X.name)]), X.index
+    return X, None, None
+
+
+def _as_2d(arr: np.ndarray, name: str) -> np.ndarray:
+    """A 1-D array as one column; anything but 2-D refused."""
+    if arr.ndim == 1:
+        arr = arr[:, None]
+    if arr.ndim != 2:
+        raise ValidationError(f"{name} must be a 2-D matrix (samples × features), got {arr.ndim} dimensions")
+    return arr
+
+
+def _check_size(arr, name: str, min_samples: int) -> None:
+    n, p = arr.shape
+    if n < min_samples:
+        raise ValidationError(f"{name} has {n} sample(s) (rows); at least {min_samples} are needed")
+    if p < 1:
+        raise ValidationError(f"{name} has no features (columns)")
+
+
 def as_block(
     X: Any, *, name: str = "X", allow_nan: bool = True, min_samples: int = 2
 ) -> tuple[np.ndarray, pd.Index | None, pd.Index | None]:
@@ -22,15 +48,7 @@ def as_block(
     A 1-D input is read as a single column. Infinite values are always refused, NaN unless ``allow_nan``;
     rows or columns with only missing values are refused.
     """
-    columns = index = None
-    if isinstance(X, pd.DataFrame):
-        columns, index = X.columns.astype(str), X.index
-        values = X.to_numpy()
-    elif isinstance(X, pd.Series):
-        columns, index = pd.Index([str(X.name)]), X.index
-        values = X.to_numpy()[:, None]
-    else:
-        values = X
+    values, columns, index = _unwrap(X)
     if hasattr(values, "tocsr") and hasattr(values, "nnz"):  # scipy.sparse: say so instead of "not numeric"
         raise ValidationError(
             f"{name} is a scipy.sparse matrix; this method needs a dense array ({name}.toarray()). SPCA, PLS, SPLS, "
@@ -40,15 +58,8 @@ def as_block(
         arr = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise ValidationError(f"{name} must be numeric: {exc}") from exc
-    if arr.ndim == 1:
-        arr = arr[:, None]
-    if arr.ndim != 2:
-        raise ValidationError(f"{name} must be a 2-D matrix (samples × features), got {arr.ndim} dimensions")
-    n, p = arr.shape
-    if n < min_samples:
-        raise ValidationError(f"{name} has {n} sample(s) (rows); at least {min_samples} are needed")
-    if p < 1:
-        raise ValidationError(f"{name} has no features (columns)")
+    arr = _as_2d(arr, name)
+    _check_size(arr, name, min_samples)
     if np.isinf(arr).any():
         raise ValidationError(f"{name} contains {int(np.isinf(arr).sum())} infinite value(s)")
     missing = np.isnan(arr)
@@ -99,24 +110,14 @@ def as_block_lean(
             raise ValidationError(f"{name} contains {int(np.isinf(data).sum())} infinite value(s)")
         arr, missing = values, False
     else:
-        if isinstance(X, pd.DataFrame):
-            columns, index = X.columns.astype(str), X.index
-            values = X.to_numpy()
-        elif isinstance(X, pd.Series):
-            columns, index = pd.Index([str(X.name)]), X.index
-            values = X.to_numpy()[:, None]
-        else:
-            values = X
+        values, columns, index = _unwrap(X)
         arr = values if isinstance(values, np.ndarray) and values.dtype in (np.float32, np.float64) else None
         if arr is None:
             try:
                 arr = np.asarray(values, dtype=np.float64)
             except (TypeError, ValueError) as exc:
                 raise ValidationError(f"{name} must be numeric: {exc}") from exc
-        if arr.ndim == 1:
-            arr = arr[:, None]
-        if arr.ndim != 2:
-            raise ValidationError(f"{name} must be a 2-D matrix (samples × features), got {arr.ndim} dimensions")
+        arr = _as_2d(arr, name)
         n_inf, missing = 0, False
         step = max(1, (16 << 20) // (arr.itemsize * max(arr.shape[1], 1)))
         for i in range(0, arr.shape[0], step):
@@ -128,11 +129,7 @@ def as_block_lean(
                 n_inf += int((~finite & ~nan).sum())
         if n_inf:
             raise ValidationError(f"{name} contains {n_inf} infinite value(s)")
-    n, p = arr.shape
-    if n < min_samples:
-        raise ValidationError(f"{name} has {n} sample(s) (rows); at least {min_samples} are needed")
-    if p < 1:
-        raise ValidationError(f"{name} has no features (columns)")
+    _check_size(arr, name, min_samples)
     if missing:  # dense NA path: the checks of as_block (and its float64 array)
         arr, columns, index = as_block(pd.DataFrame(arr, index=index, columns=columns) if columns is not None
                                        else arr, name=name, allow_nan=True, min_samples=min_samples)

@@ -22,8 +22,9 @@ from ..survival._cox import ChiSquareTest, check_covariates
 from ..survival._validate import check_survival_data, encode_groups
 from ._session import require_r_package, robjects
 
-_COXPH = """
-function(X, time, event, ties, strata_codes, weights, iter_max, eps) {
+# R lines shared by the coxph and cox.zph references: the data frame ``df`` and the formula ``form``
+# (``Surv(.time, .event) ~ x1 + ... [+ strata(.strata)]``) from X, time, event and strata_codes.
+R_COX_FORMULA = """
   strata <- survival::strata
   df <- as.data.frame(X)
   cov <- paste0("x", seq_len(ncol(X)))
@@ -36,7 +37,10 @@ function(X, time, event, ties, strata_codes, weights, iter_max, eps) {
     rhs <- paste(rhs, "+ strata(.strata)")
   }
   form <- as.formula(paste("survival::Surv(.time, .event) ~", rhs))
-  msgs <- character(0)
+"""
+
+_COXPH = """
+function(X, time, event, ties, strata_codes, weights, iter_max, eps) {""" + R_COX_FORMULA + """  msgs <- character(0)
   ctrl <- survival::coxph.control(eps = eps, iter.max = iter_max)
   fit <- withCallingHandlers(
     if (is.null(weights)) survival::coxph(form, data = df, ties = ties, control = ctrl)
@@ -51,6 +55,16 @@ function(X, time, event, ties, strata_codes, weights, iter_max, eps) {
 """
 
 
+def r_cox_data(ro, X, time, event, strata):
+    """Checked survival data as R objects ``(X matrix, time, event, strata codes or NULL)`` and covariate names."""
+    t, e = check_survival_data(time, event)
+    Xa, names = check_covariates(X, t.size)
+    n, p = Xa.shape
+    rX = ro.r["matrix"](ro.FloatVector(Xa.ravel(order="F")), nrow=n, ncol=p)
+    r_strata = ro.NULL if strata is None else ro.IntVector(encode_groups(strata, n, name="strata")[0] + 1)
+    return rX, ro.FloatVector(t), ro.IntVector(e.astype(int)), r_strata, names
+
+
 def coxph(X, time, event, *, ties: str = "efron", strata=None, weights=None, tol: float = 1e-9,
           max_iter: int = 20) -> dict:
     """``survival::coxph(Surv(time, event) ~ X [+ strata(strata)], ties=ties)`` as ``CoxPH``'s containers."""
@@ -58,17 +72,10 @@ def coxph(X, time, event, *, ties: str = "efron", strata=None, weights=None, tol
     if ties not in ("efron", "breslow"):
         raise ValueError(f"ties must be 'efron' or 'breslow', got {ties!r}")
     ro = robjects()
-    t, e = check_survival_data(time, event)
-    Xa, names = check_covariates(X, t.size)
-    n, p = Xa.shape
-    rX = ro.r["matrix"](ro.FloatVector(Xa.ravel(order="F")), nrow=n, ncol=p)
-    if strata is not None:
-        codes, _ = encode_groups(strata, n, name="strata")
-        r_strata = ro.IntVector(codes + 1)
-    else:
-        r_strata = ro.NULL
+    rX, r_t, r_e, r_strata, names = r_cox_data(ro, X, time, event, strata)
+    p = len(names)
     r_w = ro.NULL if weights is None else ro.FloatVector(np.asarray(weights, dtype=np.float64))
-    out = ro.r(_COXPH)(rX, ro.FloatVector(t), ro.IntVector(e.astype(int)), ties, r_strata, r_w,
+    out = ro.r(_COXPH)(rX, r_t, r_e, ties, r_strata, r_w,
                        int(max_iter), float(tol))
     res = {k: out.rx2(k) for k in ("coef", "var", "loglik", "score", "wald", "concordance", "iter", "warnings")}
     idx = pd.Index(names)

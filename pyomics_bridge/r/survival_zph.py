@@ -11,26 +11,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..survival._cox import check_covariates
 from ..survival._cox_zph import ZPH_TRANSFORMS, CoxZphResult
-from ..survival._validate import check_survival_data, encode_groups
 from ._session import require_r_package, robjects
+from .survival_cox import R_COX_FORMULA, r_cox_data
 
 _ZPH = """
-function(X, time, event, ties, strata_codes, transform) {
-  strata <- survival::strata
-  df <- as.data.frame(X)
-  cov <- paste0("x", seq_len(ncol(X)))
-  names(df) <- cov
-  df$.time <- time
-  df$.event <- event
-  rhs <- paste(cov, collapse = " + ")
-  if (!is.null(strata_codes)) {
-    df$.strata <- factor(strata_codes)
-    rhs <- paste(rhs, "+ strata(.strata)")
-  }
-  form <- as.formula(paste("survival::Surv(.time, .event) ~", rhs))
-  fit <- survival::coxph(form, data = df, ties = ties)
+function(X, time, event, ties, strata_codes, transform) {""" + R_COX_FORMULA + """  fit <- survival::coxph(form, data = df, ties = ties)
   z <- survival::cox.zph(fit, transform = transform)
   list(table = unname(as.matrix(z$table)), x = as.numeric(z$x), time = as.numeric(z$time),
        y = unname(as.matrix(z$y)), var = unname(as.matrix(z$var)), coef = unname(coef(fit)))
@@ -49,12 +35,9 @@ def cox_zph(X, time, event, *, ties: str = "efron", strata=None, transform: str 
     if transform not in ZPH_TRANSFORMS:
         raise ValueError(f"transform must be one of {list(ZPH_TRANSFORMS)}, got {transform!r}")
     ro = robjects()
-    t, e = check_survival_data(time, event)
-    Xa, names = check_covariates(X, t.size)
-    n, p = Xa.shape
-    rX = ro.r["matrix"](ro.FloatVector(Xa.ravel(order="F")), nrow=n, ncol=p)
-    r_strata = ro.NULL if strata is None else ro.IntVector(encode_groups(strata, n, name="strata")[0] + 1)
-    out = ro.r(_ZPH)(rX, ro.FloatVector(t), ro.IntVector(e.astype(int)), ties, r_strata, transform)
+    rX, r_t, r_e, r_strata, names = r_cox_data(ro, X, time, event, strata)
+    p = len(names)
+    out = ro.r(_ZPH)(rX, r_t, r_e, ties, r_strata, transform)
     get = lambda k: np.asarray(out.rx2(k), dtype=np.float64)  # noqa: E731
     tab = get("table").reshape(-1, 3, order="F") if get("table").ndim == 1 else get("table")
     index = list(names) + ["GLOBAL"] if tab.shape[0] > p else list(names)

@@ -13,18 +13,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-import pandas as pd
 from anndata import AnnData
 
 from .._conventions import check_data, finish, get_matrix, get_obs_vector, working_object, write_results
 from ..multiomics._mint import MINTPLSDA, MINTSPLSDA
+from ._multiomics import _frame, _selected
 
 __all__ = ["mint_plsda", "mint_splsda"]
-
-
-def _comp_frame(values: np.ndarray, index) -> pd.DataFrame:
-    return pd.DataFrame(np.asarray(values, float), index=pd.Index([str(i) for i in index]),
-                        columns=[f"comp{h + 1}" for h in range(values.shape[1])])
 
 
 def _mint_common(adata, est, *, groupby, study_key, layer, key_added, copy, params):
@@ -46,11 +41,10 @@ def _mint_common(adata, est, *, groupby, study_key, layer, key_added, copy, para
             "classes": np.asarray(classes, dtype=str),
             "studies": np.asarray([str(s) for s in est.studies_], dtype=str),
             "explained_variance": {b: v.copy() for b, v in est.explained_variance_.items()},
-            "loadings_Y": _comp_frame(est.loadings_["Y"], classes),
-            "centroids": _comp_frame(est.centroids_, classes),
+            "loadings_Y": _frame(est.loadings_["Y"], classes, est.loadings_["Y"].shape[1]),
+            "centroids": _frame(est.centroids_, classes, est.centroids_.shape[1]),
             "keepX": np.asarray(est.keepX_),
-            "selected": {f"comp{h + 1}": np.asarray(adata.var_names[np.flatnonzero(loadings[:, h])], dtype=str)
-                         for h in range(loadings.shape[1])},
+            "selected": _selected(adata.var_names, loadings),
         },
     )
     return finish(target, copy=copy)
