@@ -1,5 +1,5 @@
 # ruff: noqa: B023  (lambdas are called inside the loop that defines them)
-"""Hi-C benchmarks: ICE against iced 0.6.0, structure inference against pastis 0.4.0, genome-wide scale.
+"""Hi-C benchmarks: ICE against iced 0.6.0, structure inference against pastis 0.4.0.
 
 Sections (``python benchmarks/bench_hic.py [--only a,b]``; results of each section are merged into
 ``benchmarks/results/hic.json``, so sections can be rerun separately):
@@ -7,12 +7,13 @@ Sections (``python benchmarks/bench_hic.py [--only a,b]``; results of each secti
 - ``ice``: ICE bias and time against iced (same filtered matrix, same run).
 - ``objective``: Poisson objective + gradient per evaluation (all pairs, zeros included).
 - ``fits``: our MDS/PM1/PM2/NB on a simulated 200-bin map (time, iterations, recovery of the truth).
-- ``pastis``: pastis 0.4.0 MDS and PM2 against ours on a simulated 1,000-bin map (needs pastis importable, see
-  benchmarks/README.md); time ratio and objectives (pastis' structure evaluated with our objective too).
+- ``pastis``: pastis 0.4.0 MDS and PM2 against ours on simulated 1,000- and 2,000-bin maps (needs pastis
+  importable, see benchmarks/README.md): both trajectories traced, CPU time to equal objective (see
+  :func:`bench_pastis`). ``pastis_trace`` (not run by default) only records pastis' trajectories.
 - ``yeast``: the iced yeast sample (4 % filter, ICE bias): MDS, PM1, PM2 of pastis and ours, scored by pastis'
   own objective (non-zero pairs) and by ours.
-- ``genome``: a simulated multi-chromosome map of ~30,000 bins: ICE and PM2 (intra-chromosomal zeros), time
-  and peak memory.
+
+The genome-wide scale test lives in ``bench_hic_genome.py``.
 
 Timings: wall seconds and process CPU seconds, one run each, with ``os.getloadavg()`` recorded (the machine is
 shared; ratios measured in the same run are what count).
@@ -24,7 +25,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import time
 import warnings
 from pathlib import Path
@@ -33,7 +33,7 @@ import numpy as np
 from scipy import sparse
 
 from pyomics_bridge import hic
-from pyomics_bridge.hic._distance import geometry_of
+from pyomics_bridge.hic._distance import embed, geometry_of
 
 OUT = Path(__file__).parent / "results" / "hic.json"
 ALPHA0 = -3.0
@@ -219,6 +219,192 @@ def _compare(label, C, bias, truth, P, *, methods=("mds", "pm2", "pm1"), pastis_
     return rows
 
 
+# ---------------------------------------------------------------- traced pastis runs (time to equal objective)
+TRACE_DIR = Path(os.environ.get("POB_HIC_TRACE_DIR", "/tmp/pob_hic_pastis_traces"))
+
+
+def _pastis_pm2_traced(n, *, max_iter=10000, trace_dir=None):
+    """Run pastis 0.4.0 PM2 (MDS2 start, then one Poisson structure fit at its estimated (α, β)) on the simulated
+    ``n``-bin map and record every L-BFGS iterate with the process CPU time at which it was reached.
+
+    The recording wraps ``scipy.optimize.fmin_l_bfgs_b`` (pastis calls it through ``optimize.fmin_l_bfgs_b``) to add
+    an iteration callback; iterates are appended to ``<trace_dir>/n<n>/iterates.f64`` and a log line per iterate
+    (phase, iteration, CPU s, wall s) to ``log.tsv``, so a run stopped early still leaves its trajectory. Time spent
+    recording is subtracted from both clocks. Phase 1 is pastis' MDS2 (which is also what ``pastis.MDS`` computes
+    with the same seed: same start, same objective, same factr), phase 2 the Poisson fit.
+    """
+    import scipy.optimize as so
+
+    P = _pastis()
+    if P is None:
+        raise SystemExit("pastis is not importable: run with the pastis venv (benchmarks/README.md)")
+    _, C, _ = _simulated(n, seed=1)
+    up = sparse.triu(sparse.csr_matrix(C), k=1).tocoo()
+    out = Path(trace_dir or TRACE_DIR) / f"n{n}"
+    out.mkdir(parents=True, exist_ok=True)
+    xs = open(out / "iterates.f64", "wb")
+    log = open(out / "log.tsv", "w")
+    log.write("phase\titer\tcpu_s\twall_s\tload1\n")
+    st = {"phase": 0, "it": 0, "over_c": 0.0, "over_w": 0.0, "c0": time.process_time(), "w0": time.perf_counter()}
+    orig = so.fmin_l_bfgs_b
+
+    def record(x):
+        c, w = time.process_time(), time.perf_counter()
+        xs.write(np.asarray(x, np.float64).tobytes())
+        xs.flush()
+        log.write(f"{st['phase']}\t{st['it']}\t{c - st['c0'] - st['over_c']:.6f}\t{w - st['w0'] - st['over_w']:.6f}"
+                  f"\t{os.getloadavg()[0]:.2f}\n")
+        log.flush()
+        st["it"] += 1
+        st["over_c"] += time.process_time() - c
+        st["over_w"] += time.perf_counter() - w
+
+    def traced(func, x0, fprime=None, args=(), callback=None, **kw):
+        if np.size(x0) != 3 * n:  # pastis' (α, β) estimation: not a structure
+            return orig(func, x0, fprime, args, callback=callback, **kw)
+        st["phase"] += 1
+        st["it"] = 0
+        record(x0)
+
+        def cb(xk):
+            record(xk)
+            if callback is not None:
+                callback(xk)
+
+        return orig(func, x0, fprime, args, callback=cb, **kw)
+
+    so.fmin_l_bfgs_b = traced
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            X = P["ps"].PM2(alpha=ALPHA0, beta=1.0, random_state=0, max_iter=max_iter, max_iter_outer_loop=1).fit(up)
+    finally:
+        so.fmin_l_bfgs_b = orig
+    st["phase"] += 1
+    st["it"] = 0
+    record(np.asarray(X).ravel())  # phase 3: the returned structure (= last phase-2 iterate)
+    log.write(f"# finished\t{time.strftime('%Y-%m-%dT%H:%M:%S')}\tmax_iter={max_iter}\tpastis={P['version']}\n")
+    xs.close()
+    log.close()
+    return []
+
+
+def _read_pastis_trace(n, trace_dir=None):
+    """(log columns, iterates, finished, footer) of a traced pastis run, or None."""
+    d = Path(trace_dir or TRACE_DIR) / f"n{n}"
+    if not (d / "log.tsv").exists():
+        return None
+    lines = (d / "log.tsv").read_text().splitlines()
+    footer = [ln for ln in lines if ln.startswith("#")]
+    rows = np.array([[float(v) for v in ln.split("\t")] for ln in lines[1:] if ln and not ln.startswith("#")])
+    X = np.fromfile(d / "iterates.f64")
+    m = min(rows.shape[0], X.size // (3 * n))
+    return {"phase": rows[:m, 0].astype(int), "iter": rows[:m, 1].astype(int), "cpu_s": rows[:m, 2],
+            "wall_s": rows[:m, 3], "load1": rows[:m, 4], "X": X[: m * 3 * n].reshape(m, n, 3),
+            "finished": bool(footer), "footer": footer}
+
+
+class _Scored:
+    """Lazily scored trajectory: ``score(k)`` caches the objective of iterate k."""
+
+    def __init__(self, cpu_s, get_X, objective):
+        self.cpu_s, self._get, self._obj, self.cache = np.asarray(cpu_s), get_X, objective, {}
+
+    def score(self, k):
+        if k not in self.cache:
+            self.cache[k] = float(self._obj(self._get(k)))
+        return self.cache[k]
+
+    def first_reach(self, target, *, coarse=40, start=0):
+        """First iterate (from ``start``) with objective <= target: scored on a grid, then every iterate in the
+        bracketing interval (the objective along L-BFGS iterates is close to monotone)."""
+        m = len(self.cpu_s)
+        grid = np.unique(np.r_[np.linspace(start, m - 1, max(2, min(coarse, m - start))).astype(int), m - 1])
+        prev = start
+        for g in grid:
+            if self.score(g) <= target:
+                for k in range(prev, g + 1):
+                    if self.score(k) <= target:
+                        return k
+            prev = g + 1
+        return None
+
+    def curve(self, idx):
+        return [[float(self.cpu_s[k]), self.score(k)] for k in idx]
+
+
+def _grid(lo, hi, k=30):
+    return np.unique(np.linspace(lo, hi, min(k, hi - lo + 1)).astype(int)).tolist() if hi >= lo else []
+
+
+def _equal_objective(n, load_trace, *, checkpoints=(0.25, 0.5, 1.0)):
+    """Time to equal objective, ours vs a traced pastis run, for MDS (pastis' MDS2 phase) and PM2 (whole run).
+
+    ``load_trace()`` returns the pastis trace (read after our fit, so a pastis run still going on in the
+    background contributes every iterate it has reached)."""
+    from pyomics_bridge.hic._optim import trace_iterations
+
+    X_true, C, _ = _simulated(n, seed=1)
+    pairs_nz = hic.make_pairs(C, use_zero_counts=False)
+    rows = []
+    specs = {
+        # our defaults (ftol 2.2e-9); pastis' defaults (MDS2 factr 1e12 ≈ ftol 2.2e-4, Poisson factr 1e7)
+        "mds": (lambda: hic.MDS(random_state=0), lambda X: _mds_stress(X, pairs_nz), lambda phase: phase == 1),
+        "pm2": (lambda: hic.PM2(use_zero_counts=False, zero_pseudocount=0, random_state=0),
+                lambda X: _pm2_nll(X, pairs_nz)[0], lambda phase: phase >= 1),
+    }
+    for meth, (make, objective, phases) in specs.items():
+        # ours: one traced fit (CPU clock from the call, iterates recorded at every L-BFGS iteration)
+        model = make()
+        c0, w0 = time.process_time(), time.perf_counter()
+        with trace_iterations() as tr:
+            model.fit(C)
+        c_tot, w_tot = time.process_time() - c0, time.perf_counter() - w0
+        kept = model.kept_
+        ours = _Scored(tr.cpu_s, lambda k: embed(tr.iterate(k)[0], kept, n), objective)
+        # pastis: its iterates in the selected phases, with the CPU time at which each was reached
+        P_trace = load_trace()
+        pidx = np.flatnonzero(phases(P_trace["phase"]))
+        pt = _Scored(P_trace["cpu_s"][pidx], lambda k: P_trace["X"][pidx[k]], objective)
+        m = len(pidx)
+        grid = _grid(0, m - 1)
+        best_k = min(grid, key=pt.score)
+        for k in range(max(0, best_k - 3), min(m, best_k + 4)):  # refine around the best scored iterate
+            if pt.score(k) < pt.score(best_k):
+                best_k = k
+        cps = []
+        for q in checkpoints:
+            kq = best_k if q == 1.0 else int(np.searchsorted(pt.cpu_s, q * pt.cpu_s[best_k]))
+            kq = min(kq, m - 1)
+            target = pt.score(kq)
+            ko = ours.first_reach(target)
+            cps.append({"pastis_cpu_fraction": q, "pastis_iterate": int(kq), "pastis_cpu_s": float(pt.cpu_s[kq]),
+                        "objective": target, "pob_iterate": None if ko is None else int(ko),
+                        "pob_cpu_s": None if ko is None else float(ours.cpu_s[ko]),
+                        "ratio_cpu": None if ko is None else float(pt.cpu_s[kq] / max(ours.cpu_s[ko], 1e-9))})
+        phase_iters = {f"phase{p}": int((P_trace["phase"] == p).sum() - 1) for p in (1, 2) if (P_trace["phase"] == p).any()}
+        p_done = (P_trace["phase"] == 3).any() if meth == "pm2" else (P_trace["phase"] == 2).any()
+        best = cps[-1]
+        row = {"task": f"simulated {n} bins, mean 5 counts/pair: {meth}, time to equal objective",
+               "pob_cpu_s": c_tot, "pob_s": w_tot, "pob_iterations": len(tr) - tr._n_fits,
+               "pob_objective": ours.score(len(tr) - 1), "pob_alpha": model.alpha_,
+               **{f"pob_{k}": v for k, v in _truth(model.structure_, X_true).items()},
+               "ref": "pastis 0.4.0", "ref_finished": bool(p_done), "ref_iterations": phase_iters,
+               "ref_cpu_s_to_best": best["pastis_cpu_s"], "ref_wall_s_to_best": float(P_trace["wall_s"][pidx[best_k]]),
+               "ref_best_objective": best["objective"],
+               **{f"ref_{k}": v for k, v in _truth(P_trace["X"][pidx[best_k]], X_true).items()},
+               "pob_cpu_s_to_ref_best": best["pob_cpu_s"], "ratio_cpu_equal_objective": best["ratio_cpu"],
+               "checkpoints": cps, "ref_load1_mean": float(P_trace["load1"].mean()),
+               "ref_cpu_s_per_iteration": {f"phase{p}": float(np.median(np.diff(P_trace["cpu_s"][P_trace["phase"] == p])))
+                                           for p in (1, 2) if (P_trace["phase"] == p).sum() > 1},
+               "pob_cpu_s_per_iteration": c_tot / max(len(tr) - tr._n_fits, 1),
+               "pob_curve": ours.curve(sorted(set(_grid(0, len(tr) - 1, 25) + [best["pob_iterate"] or 0]))),
+               "ref_curve": pt.curve(grid), "load": _load()}
+        rows.append(row)
+        print(json.dumps({k: v for k, v in row.items() if not k.endswith("curve")}, default=float)[:900], flush=True)
+    return rows
+
+
 _PARTIAL: dict = {}
 
 
@@ -227,20 +413,50 @@ def _save_partial(label, rows):
     _merge({f"partial:{label}": rows})
 
 
-PASTIS_MAX_ITER_1000 = 10000
+PASTIS_SIZES = (1000, 2000)
+PASTIS_MAX_ITER = 10000
+REUSE_TRACES = False
 
 
 def bench_pastis():
-    """1,000 bins. ``--pastis-max-iter`` caps pastis' L-BFGS iterations per fit (its O(n·nnz) gradient makes a full
-    PM2 run take hours on a loaded machine); rows then say ``ref_max_iter`` and the ratio is a lower bound."""
-    P = _pastis()
-    X, C, _ = _simulated(1000, seed=1)
-    rows = _compare("simulated 1000 bins, mean 5 counts/pair", C, None, X, P, methods=("mds", "pm2"),
-                    pastis_max_iter=PASTIS_MAX_ITER_1000)
-    for r in rows:
-        if "ref" in r:
-            r["ref_max_iter"] = PASTIS_MAX_ITER_1000
+    """Time to equal objective against pastis 0.4.0 on simulated 1,000- and 2,000-bin maps (MDS and PM2).
+
+    pastis' PM2 (MDS2 start, then the Poisson fit) is run once per size with every iterate traced
+    (:func:`_pastis_pm2_traced`); its MDS2 phase is exactly ``pastis.MDS`` with the same seed. With
+    ``--reuse-traces`` a trace left in ``TRACE_DIR`` by ``--only pastis_trace`` (possibly stopped early) is used.
+    Then ours runs traced, and both trajectories are scored by the same functions (MDS stress; PM2 Poisson NLL on
+    non-zero pairs at the best (α, β) for each structure). Reported: CPU time for pastis to reach its best
+    objective and for ours to first reach that value (and pastis' values at 25 % and 50 % of its time).
+    """
+    rows = []
+    for n in PASTIS_SIZES:
+        if not (REUSE_TRACES and _read_pastis_trace(n) is not None):
+            if _pastis() is None:
+                continue
+            _pastis_pm2_traced(n, max_iter=PASTIS_MAX_ITER)
+        rows += _equal_objective(n, lambda n=n: _read_pastis_trace(n))
+        _save_partial("pastis", rows)
     return rows
+
+
+def bench_zeros():
+    """Our default PM2 (zero counts included) on the 1,000-bin map of the pastis section: time and recovery."""
+    rows = []
+    X, C, _ = _simulated(1000, seed=1)
+    w, c, m = _run(lambda: hic.PM2(random_state=0).fit(C))
+    rows.append({"task": "simulated 1000 bins, mean 5 counts/pair: pm2 (zeros, default)", "pob_s": w, "pob_cpu_s": c,
+                 "pob_iterations": m.n_iter_ + int(m.extra_.get("n_iter_mds", 0)), "pob_alpha": m.alpha_,
+                 **{f"pob_{k}": v for k, v in _truth(m.structure_, X).items()}, "load": _load()})
+    return rows
+
+
+def bench_pastis_trace():
+    """Only the traced pastis runs (long; run in the background, then ``--only pastis --reuse-traces``)."""
+    if _pastis() is None:
+        return []
+    for n in PASTIS_SIZES:
+        _pastis_pm2_traced(n, max_iter=PASTIS_MAX_ITER)
+    return []
 
 
 def bench_yeast():
@@ -262,57 +478,9 @@ def bench_yeast():
                     methods=("mds", "pm1", "pm2"))
 
 
-def _genome_map(n_chrom=20, per_chrom=1500, mean_count=1.0, inter_rate=0.01, seed=0):
-    """Multi-chromosome map: a confined random walk per chromosome (chromosome territories at random centres),
-    Poisson counts within chromosomes and sparse inter-chromosomal counts at ``inter_rate`` per pair."""
-    rng = np.random.default_rng(seed)
-    blocks, Xs, offset = [], [], 0
-    rows, cols, vals = [], [], []
-    for _ in range(n_chrom):
-        X = hic.random_walk(per_chrom, confinement=per_chrom ** (1 / 3) * 0.9, rng=rng) + rng.normal(scale=30, size=3)
-        Ck, _ = hic.simulate_counts(X, mean_count=mean_count, rng=rng)
-        up = sparse.triu(Ck, k=1).tocoo()
-        rows.append(up.row + offset)
-        cols.append(up.col + offset)
-        vals.append(up.data)
-        Xs.append(X)
-        blocks.append(per_chrom)
-        offset += per_chrom
-    n = offset
-    n_inter = int(inter_rate * (n * n - sum(b * b for b in blocks)) / 2)
-    a, b = rng.integers(0, n, size=n_inter), rng.integers(0, n, size=n_inter)
-    chrom = np.repeat(np.arange(n_chrom), per_chrom)
-    keep = chrom[a] != chrom[b]
-    rows.append(np.minimum(a, b)[keep])
-    cols.append(np.maximum(a, b)[keep])
-    vals.append(np.ones(int(keep.sum())))
-    up = sparse.coo_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n, n)).tocsr()
-    return (up + up.T).tocsr(), np.vstack(Xs), blocks
-
-
-def bench_genome(max_iter=15):
-    """Scale test: ``max_iter`` L-BFGS iterations for the MDS start and for PM2 (not run to convergence on the
-    shared machine); reports time per iteration and peak memory."""
-    C, X, lengths = _genome_map()
-    n = C.shape[0]
-    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    w_ice, c_ice, res = _run(lambda: hic.ice_normalization(C))
-    w, c, m = _run(lambda: hic.PM2(use_zero_counts="intra", max_iter=max_iter, random_state=0).fit(
-        C, bias=res.bias, lengths=lengths))
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    per = [hic.dscc(m.structure_[k * lengths[0]:(k + 1) * lengths[0]], X[k * lengths[0]:(k + 1) * lengths[0]])
-           for k in range(len(lengths))]
-    return [{"task": f"genome-wide simulated map: {n} bins, {len(lengths)} chromosomes, {C.nnz // 2} non-zero pairs",
-             "ice_s": w_ice, "ice_cpu_s": c_ice, "ice_iterations": res.n_iter,
-             "pm2_s": w, "pm2_cpu_s": c, "pm2_pairs": m.n_pairs_, "pm2_iterations": m.n_iter_, "max_iter": max_iter,
-             "mds_start_iterations": int(m.extra_.get("n_iter_mds", 0)),
-             "cpu_s_per_iteration": c / max(m.n_iter_ + int(m.extra_.get("n_iter_mds", 0)), 1),
-             "pm2_converged": m.converged_, "alpha_hat": m.alpha_, "median_dscc_per_chromosome": float(np.median(per)),
-             "peak_rss_mb": rss, "rss_before_mb": rss0, "load": _load()}]
-
-
 SECTIONS = {"ice": bench_ice, "objective": bench_objective, "fits": bench_fits, "pastis": bench_pastis,
-            "yeast": bench_yeast, "genome": bench_genome}
+            "zeros": bench_zeros, "yeast": bench_yeast}
+EXTRA_SECTIONS = {"pastis_trace": bench_pastis_trace}
 
 
 def _merge(update):
@@ -331,17 +499,23 @@ def _merge(update):
 
 
 def main(argv=None):
-    global OUT, PASTIS_MAX_ITER_1000
+    global OUT, PASTIS_MAX_ITER, PASTIS_SIZES, REUSE_TRACES, TRACE_DIR
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections")
     parser.add_argument("--out", default=str(OUT), help="JSON file to merge the results into")
-    parser.add_argument("--pastis-max-iter", type=int, default=10000, help="pastis iteration cap, 1,000-bin map")
+    parser.add_argument("--pastis-max-iter", type=int, default=10000, help="pastis' max_iter (per L-BFGS fit)")
+    parser.add_argument("--sizes", default="1000,2000", help="map sizes of the pastis sections")
+    parser.add_argument("--trace-dir", default=str(TRACE_DIR), help="where traced pastis runs are written")
+    parser.add_argument("--reuse-traces", action="store_true", help="use existing pastis traces (pastis section)")
     args = parser.parse_args(argv)
     OUT = Path(args.out)
-    PASTIS_MAX_ITER_1000 = args.pastis_max_iter
+    PASTIS_MAX_ITER = args.pastis_max_iter
+    PASTIS_SIZES = tuple(int(v) for v in args.sizes.split(","))
+    REUSE_TRACES = args.reuse_traces
+    TRACE_DIR = Path(args.trace_dir)
     for name in args.only.split(","):
         t = time.perf_counter()
-        rows = SECTIONS[name]()
+        rows = {**SECTIONS, **EXTRA_SECTIONS}[name]()
         for r in rows:
             print(name, json.dumps(r, default=float)[:400])
         for k in list(_PARTIAL):
@@ -350,6 +524,8 @@ def main(argv=None):
         for k in [k for k in data.get("sections", {}) if k.startswith("partial:")]:
             data["sections"].pop(k)
         OUT.write_text(json.dumps(data, indent=1, default=float))
+        if name == "pastis" and not any("ref" in r for r in rows):
+            name = "pastis_ours_only"  # pastis unavailable: keep the stored comparison
         _merge({name: {"rows": rows, "seconds": time.perf_counter() - t}})
         _PARTIAL.clear()
 

@@ -8,8 +8,10 @@ calls pays a thread start/synchronisation cost that dominated the run time (≈ 
 
 from __future__ import annotations
 
-from contextlib import nullcontext
-from dataclasses import dataclass
+import time
+from contextlib import contextmanager, nullcontext
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.optimize import minimize
@@ -26,6 +28,80 @@ class FitInfo:
     n_fev: int = 0
 
 
+@dataclass
+class IterationTrace:
+    """Iterates of every L-BFGS-B fit run inside :func:`trace_iterations` (MDS start and main fit alike).
+
+    ``cpu_s[k]`` is the process CPU time (``time.process_time``, minus the time spent recording) at which iterate k
+    was reached, counted from the start of the block; ``fit[k]`` numbers the optimisations (0, 1, …) and ``iterate(k)``
+    returns ``(X, extra)`` in the model's coordinates (n_kept × 3 and the scalar parameters, e.g. α for PM2).
+    Iterates are stored in the optimiser's variables and mapped back to coordinates only when asked for, so
+    recording costs a vector copy per iteration.
+    """
+
+    cpu_s: list = field(default_factory=list)
+    wall_s: list = field(default_factory=list)
+    fit: list = field(default_factory=list)
+    _raw: list = field(default_factory=list)
+    _t0: tuple = (0.0, 0.0)
+    _overhead: list = field(default_factory=lambda: [0.0, 0.0])
+    _n_fits: int = 0
+
+    def __len__(self):
+        return len(self.cpu_s)
+
+    def new_fit(self) -> int:
+        self._n_fits += 1
+        return self._n_fits - 1
+
+    def record(self, fit_id: int, z: np.ndarray, decode) -> None:
+        c, w = time.process_time(), time.perf_counter()
+        self.cpu_s.append(c - self._t0[0] - self._overhead[0])
+        self.wall_s.append(w - self._t0[1] - self._overhead[1])
+        self.fit.append(fit_id)
+        self._raw.append((np.array(z, dtype=np.float64, copy=True), decode))
+        self._overhead[0] += time.process_time() - c
+        self._overhead[1] += time.perf_counter() - w
+
+    def iterate(self, k: int):
+        z, decode = self._raw[k]
+        return decode(z)
+
+
+_TRACE: ContextVar[IterationTrace | None] = ContextVar("pob_hic_trace", default=None)
+
+
+@contextmanager
+def trace_iterations():
+    """Record the trajectory (CPU time, iterate) of the structure fits run inside the block (benchmarks, plots).
+
+    Only fits run in this process are seen (``n_jobs=1``; worker processes do not inherit the trace).
+
+    >>> with trace_iterations() as trace:          # doctest: +SKIP
+    ...     PM2().fit(counts)
+    >>> trace.cpu_s[-1], trace.iterate(len(trace) - 1)[0].shape
+    """
+    trace = IterationTrace(_t0=(time.process_time(), time.perf_counter()))
+    token = _TRACE.set(trace)
+    try:
+        yield trace
+    finally:
+        _TRACE.reset(token)
+
+
+def _trace_callback(decode):
+    """(callback for scipy's minimize, or None) recording the iterates of one fit when a trace is active."""
+    trace = _TRACE.get()
+    if trace is None:
+        return None, None
+    fit_id = trace.new_fit()
+
+    def callback(zk):
+        trace.record(fit_id, zk, decode)
+
+    return callback, (trace, fit_id)
+
+
 def single_thread_blas():
     """Context manager limiting BLAS to one thread (no-op when threadpoolctl is missing)."""
     try:
@@ -35,7 +111,8 @@ def single_thread_blas():
     return threadpool_limits(limits=1, user_api="blas")
 
 
-def minimize_vector(fun_grad, x0: np.ndarray, *, max_iter: int, ftol: float, gtol: float, bounds=None):
+def minimize_vector(fun_grad, x0: np.ndarray, *, max_iter: int, ftol: float, gtol: float, bounds=None,
+                    callback=None):
     """Minimise ``fun_grad(x) -> (f, grad)`` over a flat vector with L-BFGS-B (single-threaded BLAS).
 
     Stops when the relative decrease of f between iterations is below ``ftol`` (SciPy's criterion
@@ -43,7 +120,7 @@ def minimize_vector(fun_grad, x0: np.ndarray, *, max_iter: int, ftol: float, gto
     """
     with single_thread_blas():
         res = minimize(fun_grad, x0, jac=True, method="L-BFGS-B", bounds=bounds,
-                       options={"maxiter": int(max_iter), "ftol": ftol, "gtol": gtol})
+                       callback=callback, options={"maxiter": int(max_iter), "ftol": ftol, "gtol": gtol})
     msg = res.message if isinstance(res.message, str) else res.message.decode()
     return res.x, FitInfo(float(res.fun), int(res.nit), bool(res.success), msg, int(res.nfev))
 
@@ -56,7 +133,10 @@ def lbfgs(fun_grad, X0: np.ndarray, *, max_iter: int, ftol: float, gtol: float) 
         val, g = fun_grad(x.reshape(shape))
         return val, g.ravel()
 
-    x, info = minimize_vector(f, X0.ravel(), max_iter=max_iter, ftol=ftol, gtol=gtol)
+    cb, rec = _trace_callback(lambda z: (z.reshape(shape), np.empty(0)))
+    if rec is not None:
+        cb(X0.ravel())
+    x, info = minimize_vector(f, X0.ravel(), max_iter=max_iter, ftol=ftol, gtol=gtol, callback=cb)
     return x.reshape(shape), info
 
 
@@ -159,7 +239,13 @@ def preconditioned_fit(fun, X0, *, curvature, pair_i, pair_j, extra0=(), extra_s
         fs = (lambda u, fg=fg, s=s: (lambda r: (r[0], r[1] / s))(fg(u / s))) if s != 1.0 else fg
         bounds_s = None if bounds is None else [(None if lo is None else lo * s, None if hi is None else hi * s)
                                                  for lo, hi in bounds]
-        z, info = minimize_vector(fs, z0 * s, max_iter=budget, ftol=ftol, gtol=gtol / s, bounds=bounds_s)
+        cb, rec = _trace_callback(lambda u, factors=factors, scale=scale, s=s: (
+            _apply(factors, (u[: 3 * n] / s).reshape(n, 3), inverse=True) if factors is not None
+            else (u[: 3 * n] / s).reshape(n, 3), u[3 * n:] / s / scale))
+        if rec is not None:
+            cb(z0 * s)
+        z, info = minimize_vector(fs, z0 * s, max_iter=budget, ftol=ftol, gtol=gtol / s, bounds=bounds_s,
+                                  callback=cb)
         z = z / s
         Y = z[: 3 * n].reshape(n, 3)
         X = _apply(factors, Y, inverse=True) if factors is not None else Y

@@ -133,3 +133,35 @@ def test_simulator_checks():
         hic.simulate_counts(hic.random_walk(5, rng=0), distribution="binomial")
     C, beta = hic.simulate_counts(hic.random_walk(30, rng=0), mean_count=2.0, distribution="nb", dispersion=2.0, rng=0)
     assert (C != C.T).nnz == 0 and C.diagonal().sum() == 0 and beta > 0
+
+
+def test_iteration_trace_records_the_trajectory(small_chain):
+    """The benchmark trace hook: iterates map back to the fitted coordinates, the objective recomputed on them
+    decreases along the fit, and tracing does not change the result."""
+    from pyomics_bridge.hic._optim import trace_iterations
+
+    _, C, _ = small_chain
+    plain = hic.PM2(random_state=0, max_iter=400).fit(C)
+    with trace_iterations() as trace:
+        traced = hic.PM2(random_state=0, max_iter=400).fit(C)
+    np.testing.assert_array_equal(plain.structure_, traced.structure_)
+    # MDS start (one fit per preconditioner round) and the joint fit: every fit starts with its starting point
+    fits = np.asarray(trace.fit)
+    assert fits[0] == 0 and np.all(np.diff(fits) >= 0) and fits[-1] >= 1
+    assert np.all(np.diff(trace.cpu_s) >= 0) and trace.cpu_s[0] >= 0
+    assert len(trace) == plain.n_iter_ + plain.extra_["n_iter_mds"] + trace._n_fits
+    X_last, extra_last = trace.iterate(len(trace) - 1)
+    np.testing.assert_allclose(X_last, traced.structure_[traced.kept_], rtol=1e-9, atol=1e-9)
+    assert extra_last[0] == pytest.approx(traced.alpha_, rel=1e-9)
+    # joint-fit iterates: the PM2 objective (β profiled) at the recorded (X, α) is non-increasing
+    pairs = hic.make_pairs(C)
+    last_fit = np.flatnonzero(fits == fits[-1])
+    f = []
+    for k in last_fit:
+        Xk, ek = trace.iterate(k)
+        f.append(hic.poisson_profile_objective(Xk, ek[0], pairs.i, pairs.j, pairs.counts, pairs.bias_prod)[0])
+    assert np.all(np.diff(f) <= 1e-9 * np.abs(f[:-1]))
+    assert f[-1] == pytest.approx(traced.objective_, rel=1e-9)
+    # outside the block nothing is recorded
+    hic.MDS(random_state=0, max_iter=20).fit(C)
+    assert len(trace) == plain.n_iter_ + plain.extra_["n_iter_mds"] + trace._n_fits
