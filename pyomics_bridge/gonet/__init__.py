@@ -30,6 +30,7 @@ from ._explain import (
     term_table,
     top_terms,
 )
+from ._init import term_init_weights
 from ._models import GONetClassifier
 from ._ontology import (
     BP_ROOT,
@@ -51,6 +52,7 @@ from ._stability import top_term_stability
 from ._transfer import LearningCurve, learning_curve
 
 __all__ = [
+    "term_init_weights",
     "BP_ROOT",
     "GO_ATTRIBUTION",
     "GOLayers",

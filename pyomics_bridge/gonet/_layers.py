@@ -54,6 +54,17 @@ class SparseMaskedLinear(nn.Module):
         w[self.indices[0], self.indices[1]] = self.weight
         return w
 
+    def set_edge_weights(self, edges: np.ndarray, values: np.ndarray, bias: np.ndarray | None = None):
+        """Overwrite the weights: ``values`` are aligned with ``edges`` (any order of the same edge set)."""
+        edges = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
+        order = np.lexsort((edges[:, 0], edges[:, 1]))
+        if not np.array_equal(edges[order][:, ::-1].T, self.indices.cpu().numpy()):
+            raise ValueError("edges do not match this layer's connectivity")
+        with torch.no_grad():
+            self.weight.copy_(torch.as_tensor(np.asarray(values)[order], dtype=self.weight.dtype))
+            if bias is not None and self.bias is not None:
+                self.bias.copy_(torch.as_tensor(bias, dtype=self.bias.dtype))
+
     def mask(self):
         m = torch.zeros(self.n_out, self.n_in, device=self.weight.device)
         m[self.indices[0], self.indices[1]] = 1.0
@@ -101,6 +112,15 @@ class DenseMaskedLinear(nn.Module):
     def dense_weight(self):
         return self.weight
 
+    def set_edge_weights(self, edges: np.ndarray, values: np.ndarray, bias: np.ndarray | None = None):
+        """Overwrite the weights on ``edges`` with ``values``; all other weights are set to 0."""
+        edges = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
+        with torch.no_grad():
+            self.weight.zero_()
+            self.weight[edges[:, 1], edges[:, 0]] = torch.as_tensor(np.asarray(values), dtype=self.weight.dtype)
+            if bias is not None and self.bias is not None:
+                self.bias.copy_(torch.as_tensor(bias, dtype=self.bias.dtype))
+
     def forward(self, x):
         y = x @ self.weight.t()
         return y if self.bias is None else y + self.bias
@@ -132,7 +152,7 @@ class GONetModule(nn.Module):
     last level only."""
 
     def __init__(self, sizes, edges, n_classes: int, *, mode: str = "hard", activation: str = "tanh",
-                 dropout: float = 0.3, aux_heads: bool = True):
+                 dropout: float = 0.3, aux_heads: bool = True, first_activation: str | None = None):
         super().__init__()
         gain = {"tanh": 1.0, "relu": math.sqrt(2.0)}[activation]
         layers = []
@@ -145,18 +165,23 @@ class GONetModule(nn.Module):
                 layers.append(DenseMaskedLinear(sizes[k], sizes[k + 1], None, gain=gain))
         self.layers = nn.ModuleList(layers)
         act = nn.Tanh if activation == "tanh" else nn.ReLU
-        self.acts = nn.ModuleList([act() for _ in layers])
+        acts = [act() for _ in layers]
+        if first_activation == "identity":  # a linear gene → term layer (term scores), non-linear above
+            acts[0] = nn.Identity()
+        self.acts = nn.ModuleList(acts)
         self.drops = nn.ModuleList([nn.Dropout(dropout) for _ in layers])
         self.aux_heads = bool(aux_heads)
         head_layers = range(len(layers)) if aux_heads else [len(layers) - 1]
         self.head_index = list(head_layers)
         self.heads = nn.ModuleList([nn.Linear(sizes[k + 1], n_classes) for k in head_layers])
 
-    def forward(self, x, *, return_all: bool = False):
+    def forward(self, x, *, return_all: bool = False, first=None):
+        """``first``: the precomputed activation of the first GO layer (used when that layer is frozen; ``x`` is
+        then ignored)."""
         h = x
         acts, head_logits = [], []
-        for layer, act, drop in zip(self.layers, self.acts, self.drops, strict=False):
-            a = act(layer(h))
+        for k, (layer, act, drop) in enumerate(zip(self.layers, self.acts, self.drops, strict=False)):
+            a = first if (k == 0 and first is not None) else act(layer(h))
             acts.append(a)
             h = drop(a)
             if self.aux_heads:
@@ -170,3 +195,59 @@ class GONetModule(nn.Module):
 
     def penalty(self, kind: str):
         return sum((layer.penalty(kind) for layer in self.layers), torch.zeros((), device=self.heads[0].weight.device))
+
+    # ---- term-level group sparsity: one group per first-layer term = all weights leaving that term unit
+    def _out_groups(self):
+        heads = [self.heads[j].weight for j, k in enumerate(self.head_index) if k == 0]
+        nxt = self.layers[1] if len(self.layers) > 1 else None
+        return heads, nxt
+
+    def term_group_norms(self):
+        """Per first-layer term, the L2 norm of its outgoing weights (head columns and edges to its parents) and
+        the group sizes."""
+        heads, nxt = self._out_groups()
+        n0 = self.layers[0].n_out
+        sq = torch.zeros(n0, device=self.heads[0].weight.device)
+        size = torch.zeros(n0, device=sq.device)
+        for w in heads:
+            sq = sq + (w ** 2).sum(0)
+            size = size + w.shape[0]
+        if isinstance(nxt, SparseMaskedLinear):
+            sq = sq.index_add(0, nxt.indices[1], nxt.weight ** 2)
+            size = size.index_add(0, nxt.indices[1], torch.ones_like(nxt.weight))
+        elif nxt is not None:
+            sq = sq + (nxt.weight ** 2).sum(0)
+            size = size + nxt.weight.shape[0]
+        return sq.sqrt(), size
+
+    def group_penalty(self):
+        """Σ_t sqrt(group size_t) ‖outgoing weights of term t‖₂ (group lasso over first-layer terms)."""
+        norms, size = self.term_group_norms()
+        return (size.sqrt() * norms).sum()
+
+    @torch.no_grad()
+    def prox_term_groups(self, step, step_of=None):
+        """Proximal step of the group lasso: shrink each term's outgoing weights by ``step_t·sqrt(size_t)`` in L2
+        norm, setting them exactly to 0 when the norm is below it (the term is then switched off).
+
+        ``step`` is a number, or with ``step_of`` (a function parameter → per-coordinate step sizes, e.g. Adam's
+        effective learning rates) a multiplier: each group's step is ``step`` × the mean of its coordinates'
+        step sizes (a diagonal-metric proximal step, approximated per group)."""
+        norms, size = self.term_group_norms()
+        heads, nxt = self._out_groups()
+        if step_of is not None:
+            tot = torch.zeros_like(norms)
+            for w in heads:
+                tot = tot + step_of(w).sum(0)
+            if isinstance(nxt, SparseMaskedLinear):
+                tot = tot.index_add(0, nxt.indices[1], step_of(nxt.weight))
+            elif nxt is not None:
+                tot = tot + step_of(nxt.weight).sum(0)
+            step = step * tot / torch.clamp(size, min=1.0)
+        factor = torch.clamp(1.0 - step * size.sqrt() / torch.clamp(norms, min=1e-30), min=0.0)
+        for w in heads:
+            w.mul_(factor[None, :])
+        if isinstance(nxt, SparseMaskedLinear):
+            nxt.weight.mul_(factor[nxt.indices[1]])
+        elif nxt is not None:
+            nxt.weight.mul_(factor[None, :])

@@ -41,6 +41,23 @@ def _threads(n):
         torch.set_num_threads(old)
 
 
+def _adam_steps(opt, lr):
+    """Per-coordinate effective step sizes of Adam, ``lr / (sqrt(v̂) + eps)`` (``lr`` for parameters without
+    state): the metric of the proximal step that makes the group-lasso threshold comparable to Adam's steps."""
+    torch = _torch()
+    beta2, eps = opt.defaults["betas"][1], opt.defaults["eps"]
+
+    def step_of(p):
+        st = opt.state.get(p)
+        if not st or "exp_avg_sq" not in st:
+            return torch.full_like(p, lr)
+        t = float(st["step"])
+        vhat = st["exp_avg_sq"] / (1.0 - beta2 ** t)
+        return lr / (vhat.sqrt() + eps)
+
+    return step_of
+
+
 class GONetClassifier:
     """GO-structured phenotype classifier: genes → deepest GO level terms → ... → top level → classes.
 
@@ -74,6 +91,27 @@ class GONetClassifier:
         ``max_epochs``. With ``restore_best`` the weights of the best epoch are restored.
     class_weight
         ``"balanced"`` or ``None``.
+    init
+        Gene → term (first GO layer) weights: ``"random"`` (mask-aware random, the default), or a
+        structure-aware unsupervised initialisation computed at fit time from ``X`` (or from ``X_unlabeled``
+        given to :meth:`fit`), from each term's own genes only: ``"pca"`` (first principal component of the
+        term's genes) or ``"mean"`` (their mean), scaled to unit variance and centred
+        (:func:`~pyomics_bridge.gonet._init.term_init_weights`). Hard and soft modes only.
+    first_activation
+        Activation of the first GO layer: ``None`` (same as ``activation``) or ``"identity"`` (linear term
+        scores, non-linear levels above).
+    freeze_first
+        Keep the first GO layer at its initialisation (no training): with ``init="pca"``/``"mean"`` the model then
+        learns only from term scores, which needs far fewer parameters than genes (small cohorts).
+    term_penalty
+        Term-level group sparsity: ``λ`` × Σ over first-layer terms of √(group size) × ‖weights leaving the
+        term‖₂ (its head columns and its edges to parent terms), applied as a proximal step after every
+        optimiser step, so that unused terms get exactly zero outgoing weights. A sequence of values is
+        chosen by ``penalty_cv``-fold stratified cross-validation on the training data (mean validation
+        cross-entropy; ties go to the larger value); the choice is in ``term_penalty_`` and the scores in
+        ``penalty_scores_``.
+    penalty_cv
+        Folds of the inner cross-validation choosing ``term_penalty`` (when it is a sequence).
     device
         ``"auto"`` (CUDA when available, else CPU), ``"cpu"`` or ``"cuda"``.
     n_threads
@@ -85,7 +123,8 @@ class GONetClassifier:
     Attributes
     ----------
     classes_, module_ (the torch module, on CPU), history_ (per-epoch losses), best_epoch_, n_epochs_,
-    fit_seconds_, device_
+    fit_seconds_, device_, term_penalty_ (the group-sparsity strength used), penalty_scores_ (inner CV, when a
+    sequence was given), active_terms_ (first-layer terms with non-zero outgoing weights)
     """
 
     def __init__(self, go_layers: GOLayers | None = None, *, mode: str = "hard", activation: str = "tanh",
@@ -94,8 +133,9 @@ class GONetClassifier:
                  weight_decay: float = 0.0, patience: int | None = 10, min_delta: float = 1e-4,
                  monitor: str = "loss",
                  validation_fraction: float = 0.15, restore_best: bool = True,
-                 class_weight: str | None = "balanced", device: str = "auto", n_threads: int | None = None,
-                 random_state=None, verbose: bool = False):
+                 class_weight: str | None = "balanced", init: str = "random", first_activation: str | None = None,
+                 freeze_first: bool = False, term_penalty=0.0, penalty_cv: int = 3, device: str = "auto",
+                 n_threads: int | None = None, random_state=None, verbose: bool = False):
         self.go_layers = go_layers
         self.mode = mode
         self.activation = activation
@@ -114,6 +154,11 @@ class GONetClassifier:
         self.validation_fraction = validation_fraction
         self.restore_best = restore_best
         self.class_weight = class_weight
+        self.init = init
+        self.first_activation = first_activation
+        self.freeze_first = freeze_first
+        self.term_penalty = term_penalty
+        self.penalty_cv = penalty_cv
         self.device = device
         self.n_threads = n_threads
         self.random_state = random_state
@@ -150,6 +195,29 @@ class GONetClassifier:
             raise ValidationError(f"monitor must be 'loss' or 'accuracy', got {self.monitor!r}")
         if not self.min_delta >= 0:
             raise ValidationError(f"min_delta must be >= 0, got {self.min_delta}")
+        from ._init import INITS
+
+        if self.init not in INITS:
+            raise ValidationError(f"init must be one of {list(INITS)}, got {self.init!r}")
+        if self.init != "random" and self.mode == "dense":
+            raise ValidationError(f"init={self.init!r} needs GO connectivity (mode 'hard' or 'soft'), got mode='dense'")
+        if self.first_activation not in (None, "identity"):
+            raise ValidationError(f"first_activation must be None or 'identity', got {self.first_activation!r}")
+        if self.freeze_first and self.init == "random":
+            raise ValidationError("freeze_first=True needs a structure-aware init ('pca' or 'mean'), got init='random'")
+        lams = self._penalty_grid()
+        if not lams or any(not (np.isfinite(v) and v >= 0) for v in lams):
+            raise ValidationError(f"term_penalty must be a number >= 0 or a non-empty sequence of them, got "
+                                  f"{self.term_penalty!r}")
+        if len(lams) > 1 and (not isinstance(self.penalty_cv, (int, np.integer)) or self.penalty_cv < 2):
+            raise ValidationError(f"penalty_cv must be an int >= 2, got {self.penalty_cv!r}")
+
+    def _penalty_grid(self) -> list[float]:
+        tp = self.term_penalty
+        try:
+            return [float(v) for v in (tp if np.ndim(tp) else [tp])]
+        except (TypeError, ValueError):
+            return []
 
     def _check_X(self, X) -> np.ndarray:
         X = np.asarray(X, dtype=np.float32)
@@ -169,8 +237,12 @@ class GONetClassifier:
         return torch.device(self.device)
 
     # ------------------------------------------------------------------ fit
-    def fit(self, X, y):
-        """Train on ``X`` (samples × ``go_layers.genes``) and labels ``y``; returns ``self``."""
+    def fit(self, X, y, *, X_unlabeled=None):
+        """Train on ``X`` (samples × ``go_layers.genes``) and labels ``y``; returns ``self``.
+
+        ``X_unlabeled`` (optional, samples × genes): data for the structure-aware ``init`` instead of ``X``
+        (e.g. a large unlabelled pool); labels are never used by the initialisation.
+        """
         self._validate()
         X = self._check_X(X)
         y = np.asarray(y)
@@ -179,6 +251,14 @@ class GONetClassifier:
         self.classes_, y_idx = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
             raise ValidationError("y needs at least 2 classes")
+        X_init = X if X_unlabeled is None else self._check_X(X_unlabeled)
+        lams = self._penalty_grid()
+        self.penalty_scores_ = None
+        if len(lams) > 1:
+            lam = self._choose_penalty(X, y_idx, X_init, lams)
+        else:
+            lam = lams[0]
+        self.term_penalty_ = lam
         from ._layers import GONetModule
 
         torch = _torch()
@@ -188,9 +268,56 @@ class GONetClassifier:
             torch.manual_seed(seeds[0])
             L = self.go_layers
             module = GONetModule(L.sizes, L.edges, len(self.classes_), mode=self.mode, activation=self.activation,
-                                 dropout=self.dropout, aux_heads=self.aux_heads)
-            self._train(module, X, y_idx, seeds, lr=self.lr, max_epochs=self.max_epochs)
+                                 dropout=self.dropout, aux_heads=self.aux_heads,
+                                 first_activation=self.first_activation)
+            self._structure_init(module, X_init)
+            self._train(module, X, y_idx, seeds, lr=self.lr, max_epochs=self.max_epochs, term_penalty=lam)
+        self._set_active_terms()
         return self
+
+    def _structure_init(self, module, X_init):
+        if self.init == "random":
+            return
+        from ._init import term_init_weights
+
+        e0 = self.go_layers.edges[0]
+        w, b = term_init_weights(X_init, e0, self.go_layers.sizes[1], method=self.init)
+        module.layers[0].set_edge_weights(e0, w, b)
+
+    def _set_active_terms(self):
+        torch = _torch()
+        with torch.no_grad():
+            norms, _ = self.module_.term_group_norms()
+        self.active_terms_ = [t for t, v in zip(self.go_layers.terms[0], norms.numpy(), strict=True) if v > 0]
+
+    def _choose_penalty(self, X, y_idx, X_init, lams):
+        """Inner stratified CV over the ``term_penalty`` grid; returns the value with the lowest mean
+        validation cross-entropy (ties: the larger penalty)."""
+        from sklearn.model_selection import StratifiedKFold
+
+        counts = np.bincount(y_idx)
+        k = int(min(self.penalty_cv, counts.min()))
+        if k < 2:
+            raise ValidationError(f"choosing term_penalty by {self.penalty_cv}-fold CV needs >= 2 samples of every "
+                                  f"class, got class counts {counts.tolist()}")
+        seeds = _seed_ints(self.random_state, 6)
+        folds = list(StratifiedKFold(k, shuffle=True, random_state=seeds[4] % (2**31)).split(X, y_idx))
+        params = {**self.get_params(), "verbose": False}
+        losses = np.zeros((len(lams), k))
+        for i, lam in enumerate(lams):
+            for j, (tr, va) in enumerate(folds):
+                m = type(self)(**{**params, "term_penalty": lam, "random_state": seeds[5] + j})
+                m.fit(X[tr], self.classes_[y_idx[tr]], X_unlabeled=X_init if X_init is not X else None)
+                p = m.predict_proba(X[va])
+                col = np.searchsorted(m.classes_, self.classes_[y_idx[va]])
+                ok = np.isin(self.classes_[y_idx[va]], m.classes_)
+                pv = np.where(ok, p[np.arange(len(va)), np.minimum(col, p.shape[1] - 1)], 0.0)
+                losses[i, j] = -np.mean(np.log(np.clip(pv, 1e-12, 1.0)))
+        mean = losses.mean(1)
+        best = max(i for i in range(len(lams)) if mean[i] <= mean.min() + 1e-12)
+        order = np.argsort(lams)
+        self.penalty_scores_ = {"term_penalty": [lams[i] for i in order], "cv_log_loss": mean[order].tolist()}
+        return lams[best]
 
     def _class_weights(self, y_idx, n_classes):
         torch = _torch()
@@ -202,7 +329,8 @@ class GONetClassifier:
         w = len(y_idx) / (n_classes * np.maximum(counts, 1))
         return torch.as_tensor(w, dtype=torch.float32)
 
-    def _train(self, module, X, y_idx, seeds, *, lr, max_epochs, params=None, validation_fraction=None):
+    def _train(self, module, X, y_idx, seeds, *, lr, max_epochs, params=None, validation_fraction=None,
+               term_penalty=0.0):
         torch = _torch()
         F = torch.nn.functional
         dev = torch.device(self.device_)
@@ -223,14 +351,24 @@ class GONetClassifier:
         yt = torch.as_tensor(y_idx, dtype=torch.long, device=dev)
         cw = self._class_weights(y_idx[idx], n_classes)
         cw = None if cw is None else cw.to(dev)
-        opt = torch.optim.Adam(params if params is not None else module.parameters(), lr=lr,
-                               weight_decay=self.weight_decay)
+        if params is None:
+            params = module.parameters()
+            if self.freeze_first:
+                frozen = {id(p) for p in module.layers[0].parameters()}
+                params = [p for p in module.parameters() if id(p) not in frozen]
+        opt = torch.optim.Adam(params, lr=lr, weight_decay=self.weight_decay)
         gen = torch.Generator().manual_seed(seeds[2])
         tr = torch.as_tensor(idx)
         penalise = self.mode == "soft" and self.alpha > 0
 
-        def loss_fn(xb, yb, train):
-            out, heads, _ = module(xb, return_all=True)
+        cache = None
+        if self.freeze_first:  # the first GO layer is fixed: compute its activation once
+            with torch.no_grad():
+                cache = module.acts[0](module.layers[0](Xt))
+
+        def loss_fn(bi, train):
+            xb, yb = Xt[bi], yt[bi]
+            out, heads, _ = module(xb, return_all=True, first=None if cache is None else cache[bi])
             loss = F.cross_entropy(out, yb, weight=cw)
             if module.aux_heads and self.aux_weight > 0:
                 loss = loss + self.aux_weight * sum(F.cross_entropy(h, yb, weight=cw) for h in heads) / len(heads)
@@ -247,17 +385,20 @@ class GONetClassifier:
             for b in range(0, len(perm), self.batch_size):
                 bi = perm[b:b + self.batch_size].to(dev)
                 opt.zero_grad()
-                loss = loss_fn(Xt[bi], yt[bi], True)
+                loss = loss_fn(bi, True)
                 loss.backward()
                 opt.step()
+                if term_penalty > 0:
+                    module.prox_term_groups(term_penalty, step_of=_adam_steps(opt, lr))
                 total += float(loss.detach()) * len(bi)
             row = {"epoch": epoch + 1, "train_loss": total / len(perm)}
             if len(val_idx):
                 module.eval()
                 with torch.no_grad():
                     vi = torch.as_tensor(val_idx, device=dev)
-                    vloss = float(loss_fn(Xt[vi], yt[vi], False))
-                    vacc = float((module(Xt[vi]).argmax(1) == yt[vi]).float().mean())
+                    vloss = float(loss_fn(vi, False))
+                    vacc = float((module(Xt[vi], first=None if cache is None else cache[vi]).argmax(1)
+                                  == yt[vi]).float().mean())
                 row.update(val_loss=vloss, val_accuracy=vacc)
                 crit = vloss if self.monitor == "loss" else -vacc
                 if crit < best - self.min_delta:
@@ -307,11 +448,14 @@ class GONetClassifier:
             self.device_ = str(self._device())
             for p in module.layers.parameters():
                 p.requires_grad_(not freeze_go)
-            params = [p for p in module.parameters() if p.requires_grad]
+            frozen = {id(p) for p in module.layers[0].parameters()} if self.freeze_first else set()
+            params = [p for p in module.parameters() if p.requires_grad and id(p) not in frozen]
             self._train(module, X, y_idx, seeds, lr=lr, max_epochs=max_epochs or self.max_epochs, params=params,
-                        validation_fraction=validation_fraction)
+                        validation_fraction=validation_fraction,
+                        term_penalty=0.0 if freeze_go else getattr(self, "term_penalty_", 0.0))
             for p in module.layers.parameters():
                 p.requires_grad_(True)
+        self._set_active_terms()
         return self
 
     # ------------------------------------------------------------------ predict

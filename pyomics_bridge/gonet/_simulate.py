@@ -56,7 +56,7 @@ class GOSimulation:
 def simulate_go_phenotype(layers: GOLayers, *, n_samples: int = 1000, n_terms: int | None = 300,
                           n_planted: int = 3, task: str = "linear", min_genes: int = 5, max_genes: int = 100,
                           noise_sd: float = 0.5, label_noise_sd: float = 0.5, drivers: str = "shared",
-                          driver_scale: float = 3.0, random_state=0) -> GOSimulation:
+                          driver_scale: float = 3.0, loadings: str = "positive", random_state=0) -> GOSimulation:
     """Plant a phenotype driven by a few GO terms of the deepest layer.
 
     1. Keep ``n_terms`` random deepest-level terms with ``min_genes``..``max_genes`` genes (and the
@@ -73,6 +73,12 @@ def simulate_go_phenotype(layers: GOLayers, *, n_samples: int = 1000, n_terms: i
     visible in the expression) and is the only term driving the label, ``y = 1[w_k z_k + ε > 0]``. The
     per-sample truth is ``GOSimulation.driver`` / ``sample_truth``. The default ``drivers="shared"`` draws
     exactly the same data as before the option existed.
+
+    Regime parameters: ``noise_sd`` sets the per-gene signal-to-noise ratio (a term with ``g`` genes averages it
+    over ``g``, so larger ``noise_sd`` means weak genes but still informative terms: the gene-set regime);
+    ``loadings="signed"`` gives each gene → term loading a random sign (``a_gt ~ ±U(0.5, 1.5)``), so a term's
+    plain gene mean no longer tracks its activity; the default ``"positive"`` draws exactly the same data as
+    before the option existed.
     """
     if task not in TASKS:
         raise ValidationError(f"task must be one of {list(TASKS)}, got {task!r}")
@@ -83,13 +89,17 @@ def simulate_go_phenotype(layers: GOLayers, *, n_samples: int = 1000, n_terms: i
                               f"task={task!r}, n_planted={n_planted}, driver_scale={driver_scale}")
     if task != "linear" and n_planted < 2:
         raise ValidationError(f"task {task!r} needs n_planted >= 2")
+    if loadings not in ("positive", "signed"):
+        raise ValidationError(f"loadings must be 'positive' or 'signed', got {loadings!r}")
+    if not noise_sd >= 0:
+        raise ValidationError(f"noise_sd must be >= 0, got {noise_sd}")
     from .._parallel import root_seed_sequence
 
     rng = np.random.default_rng(root_seed_sequence(random_state))
     sub = _select_terms(layers, n_terms, min_genes, max_genes, rng)
     if n_planted > len(sub.terms[0]) - 1:
         raise ValidationError(f"n_planted={n_planted} is too large for {len(sub.terms[0])} terms")
-    biology = _biology(sub, rng)
+    biology = _biology(sub, rng, signed=loadings == "signed")
     if drivers == "subgroup":
         return _subgroup_drivers(sub, biology, n_samples, n_planted, noise_sd, label_noise_sd, driver_scale, rng)
     z, X = _sample_expression(biology, n_samples, noise_sd, rng)
@@ -172,11 +182,13 @@ def _select_terms(layers: GOLayers, n_terms, min_genes: int, max_genes: int, rng
     return layers.subset([layers.terms[0][i] for i in ok])
 
 
-def _biology(sub: GOLayers, rng) -> dict:
+def _biology(sub: GOLayers, rng, signed: bool = False) -> dict:
     """The gene loadings ``a_gt`` of the deepest-level terms (shared by every data set drawn from them)."""
     m = sub.mask(0).tocsc().astype(float)  # genes × terms
     a = m.copy()
     a.data = rng.uniform(0.5, 1.5, size=a.nnz)
+    if signed:
+        a.data = a.data * rng.choice([-1.0, 1.0], size=a.nnz)
     per_gene = np.asarray(m.sum(axis=1)).ravel()
     return {"loadings": a, "per_gene": per_gene, "n_terms": m.shape[1]}
 

@@ -140,3 +140,29 @@ def test_planted_signal_beats_chance_and_is_recovered(bundled):
     scores = pd.Series(np.abs(R[0]).mean(0), index=sim.layers.terms[0])
     rec = planted_recovery(scores, sim.planted)
     assert rec["average_precision"] > 0.5 and rec["best_rank"] == 1, rec
+
+
+def test_structure_prior_options_explain_and_fine_tune(small_sim):
+    """PCA init + linear frozen first layer + term group lasso: explanations work, fine-tuning keeps the first
+    layer frozen, and a soft net starts with its non-GO weights at 0."""
+    L, X, y = small_sim.layers, small_sim.X, small_sim.y
+    kw = {"init": "pca", "first_activation": "identity", "freeze_first": True, "term_penalty": 0.02,
+          "max_epochs": 5, "n_threads": 1, "random_state": 0}
+    m = GONetClassifier(L, **kw).fit(X, y)
+    for method in ("lrp", "gradxact"):
+        R = term_relevance(m, X[:10], method=method)
+        assert [r.shape for r in R] == [(10, len(t)) for t in L.terms] and all(np.isfinite(r).all() for r in R)
+    inactive = [i for i, t in enumerate(L.terms[0]) if t not in m.active_terms_]
+    if inactive:  # a switched-off term gets no gradient × activation relevance
+        assert np.all(term_relevance(m, X[:10], method="gradxact")[0][:, inactive] == 0)
+    w0 = m.module_.layers[0].weight.detach().clone()
+    w1 = m.module_.layers[1].weight.detach().clone()
+    m.fine_tune(X, y, max_epochs=2, lr=1e-2)
+    assert torch.equal(w0, m.module_.layers[0].weight.detach())
+    assert not torch.equal(w1, m.module_.layers[1].weight.detach())
+    soft = GONetClassifier(L, mode="soft", init="pca", max_epochs=0, n_threads=1, random_state=0).fit(X, y)
+    W = soft.module_.layers[0].weight.detach().numpy()
+    off = np.ones_like(W, dtype=bool)
+    e = L.edges[0]
+    off[e[:, 1], e[:, 0]] = False
+    assert np.all(W[off] == 0) and np.all(W[~off] != 0)
