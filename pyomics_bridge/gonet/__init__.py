@@ -5,8 +5,11 @@
   :func:`build_layers` → :class:`GOLayers`, :func:`load_bundled_layers` (human BP, levels 7 → 2, shipped),
   :func:`harmonize_gene_ids` (symbols, Entrez, Ensembl with or without version);
 - models: :class:`GONetClassifier` (``mode="hard"`` sparse GO-masked, ``"soft"`` dense + penalty on non-GO
-  weights, ``"dense"`` MLP), with :meth:`~GONetClassifier.fine_tune` for transfer learning; scikit-learn
-  baselines :func:`logistic_baseline`, :func:`random_forest_baseline`;
+  weights, ``"dense"`` MLP), with :meth:`~GONetClassifier.fine_tune` for transfer learning and a structure prior
+  for small cohorts (``init="pca"`` via :func:`term_init_weights`, ``term_penalty`` group lasso on terms);
+  :class:`GraphGONet` (hard gene → node mask, DAG propagation, per-sample top-k term selection; built-in
+  explanation via ``term_relevance``); scikit-learn baselines :func:`logistic_baseline`,
+  :func:`random_forest_baseline`;
 - explanations: :func:`term_relevance` (LRP-ε, gradient × activation), :func:`class_relevance`,
   :func:`top_terms`, :func:`planted_recovery`; per-sample: :func:`gene_attribution` (integrated gradients,
   gradient × input), :func:`linear_gene_attribution`, :func:`aggregate_to_terms`,
@@ -30,6 +33,7 @@ from ._explain import (
     term_table,
     top_terms,
 )
+from ._graphgonet import GraphGONet
 from ._init import term_init_weights
 from ._models import GONetClassifier
 from ._ontology import (
@@ -52,6 +56,7 @@ from ._stability import top_term_stability
 from ._transfer import LearningCurve, learning_curve
 
 __all__ = [
+    "GraphGONet",
     "term_init_weights",
     "BP_ROOT",
     "GO_ATTRIBUTION",
