@@ -32,6 +32,7 @@ from ._io import (
     write_structure_pdb,
 )
 from ._mds import MDS, NMDS, mds_objective, wish_distances
+from ._multiscale import Multiscale, coarsen, interpolate_structure
 from ._nb import (
     NegativeBinomialStructure,
     estimate_dispersion,
@@ -55,6 +56,9 @@ from ._validate import ConvergenceWarning, as_contact_matrix
 METHODS = {"mds": MDS, "nmds": NMDS, "pm1": PM1, "pm2": PM2, "nb": NegativeBinomialStructure}
 
 __all__ = [
+    "Multiscale",
+    "coarsen",
+    "interpolate_structure",
     "Alignment",
     "Consensus",
     "ConvergenceWarning",

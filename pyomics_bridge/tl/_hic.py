@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from anndata import AnnData
 
 from .. import hic as _hic
 from .._conventions import ValidationError, check_data, finish, get_matrix, working_object, write_results
+from ..hic import _multiscale as _hic_multiscale
 
 
 def _contact_matrix(adata: AnnData, layer: str | None):
@@ -135,6 +138,21 @@ def _lengths(adata, use_zero_counts):
     return values
 
 
+def _multiscale_factors(multiscale):
+    """Coarsening factors as a tuple of integers > 1, or ``None``."""
+    if multiscale is None:
+        return None
+    vals = np.atleast_1d(np.asarray(multiscale, dtype=object)).tolist()
+    try:
+        factors = tuple(int(v) for v in vals if float(v) == int(v))
+    except (TypeError, ValueError):
+        factors = ()
+    if not factors or len(factors) != len(vals) or any(f < 2 for f in factors):
+        raise ValidationError(f"multiscale must be None, an integer >= 2 or a sequence of them (coarsening "
+                              f"factors), got {multiscale!r}")
+    return factors
+
+
 def _filtered(adata, bias_key):
     if bias_key is None:
         return None
@@ -158,6 +176,8 @@ def infer_structure(
     max_iter: int = 10000,
     strategy: str = "joint",
     pastis_compatible: bool = False,
+    multiscale: int | Sequence[int] | None = None,
+    refine_max_iter: int | Sequence[int] | None = None,
     random_state=0,
     n_jobs: int | None = None,
     key_added: str | None = None,
@@ -197,6 +217,15 @@ def infer_structure(
         (structure fits and 1-D α solves in turn).
     pastis_compatible
         ``"pm2"`` only: reproduce pastis 0.4.0 (no real alternation). For regression comparisons.
+    multiscale
+        Coarse-to-fine fit (:class:`pyomics_bridge.hic.Multiscale`), for large and genome-wide maps: coarsening
+        factors, e.g. ``10`` (fit with runs of 10 bins merged within each chromosome, interpolate along the
+        chromosomes, refine on the original bins) or ``(50, 10)``. ``n_init`` starts apply to the coarsest level;
+        coarse levels use every pair (zero counts included), the finest ``use_zero_counts``. ``None``: one level.
+    refine_max_iter
+        ``multiscale`` only: iteration budget of each refinement level (an integer or one per level, finest last;
+        ``None``: ``max_iter``). For genome-wide maps, where one iteration over every intra-chromosomal pair costs
+        seconds; a PM2 level whose budget is spent at fixed α keeps the coarser level's α̂ (``converged=False``).
     random_state, n_jobs
         Seed (one child seed per start) and parallel workers; results do not depend on ``n_jobs``.
     key_added
@@ -209,16 +238,24 @@ def infer_structure(
     ``None`` (or the copy); sets ``adata.obsm[f"X_{key_added}"]`` (n_bins × 3, NaN rows for filtered bins) and
     ``adata.uns[key_added]`` with ``method``, ``objective``, ``objectives`` (per start), ``alpha``, ``beta``,
     ``n_iter``, ``converged``, ``message``, ``n_pairs``, ``dispersion`` (NB), ``alpha_history`` (PM2),
-    ``params``, ``versions``.
+    ``multiscale`` (per level, coarsest first: ``factor``, ``n_beads``, ``n_pairs``, ``n_iter``, ``alpha``,
+    ``objective``, ``converged``), ``params``, ``versions``.
     """
     _check_method(method)
+    factors = _multiscale_factors(multiscale)
+    if refine_max_iter is not None and factors is None:
+        raise ValidationError("refine_max_iter applies to multiscale fits only; give multiscale= as well")
     mat = _contact_matrix(adata, layer)
     bias = _bias(adata, bias_key)
     filtered = _filtered(adata, bias_key)
     model = _build_model(method, alpha=alpha, beta=beta, use_zero_counts=use_zero_counts, n_init=n_init,
                          max_iter=max_iter, random_state=random_state, n_jobs=n_jobs, dispersion=dispersion,
                          pastis_compatible=pastis_compatible, strategy=strategy)
-    model.fit(mat, bias=bias, filtered=filtered, lengths=_lengths(adata, use_zero_counts))
+    lengths = _lengths(adata, use_zero_counts)
+    if factors is not None:
+        model = _hic_multiscale.Multiscale(model, factors=factors, refine_max_iter=refine_max_iter,
+                                           random_state=random_state)
+    model.fit(mat, bias=bias, filtered=filtered, lengths=lengths)
     key = method if key_added is None else key_added
     uns = {"method": method, "objective": model.objective_, "objectives": model.objectives_,
            "alpha": model.alpha_, "beta": model.beta_, "n_iter": model.n_iter_, "converged": model.converged_,
@@ -227,6 +264,9 @@ def infer_structure(
         uns["dispersion"] = float(model.extra_["dispersion"])
     if "alpha_history" in model.extra_:
         uns["alpha_history"] = np.asarray(model.extra_["alpha_history"])
+    if factors is not None:
+        uns["multiscale"] = {k: np.asarray([lev[k] for lev in model.levels_])
+                             for k in ("factor", "n_beads", "n_pairs", "n_iter", "alpha", "objective", "converged")}
     target = working_object(adata, copy=copy)
     write_results(
         target,
@@ -234,6 +274,8 @@ def infer_structure(
         params={"method": method, "layer": layer, "bias_key": bias_key, "alpha": alpha, "beta": beta,
                 "use_zero_counts": use_zero_counts, "dispersion": dispersion, "n_init": n_init,
                 "max_iter": max_iter, "strategy": strategy, "pastis_compatible": pastis_compatible,
+                "multiscale": "None" if factors is None else list(factors),
+                "refine_max_iter": "None" if refine_max_iter is None else np.atleast_1d(refine_max_iter).tolist(),
                 "random_state": random_state},
         obsm={f"X_{key}": model.structure_},
         uns=uns,
