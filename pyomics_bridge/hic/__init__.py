@@ -17,6 +17,7 @@ from ._align import (
     rescale,
     rmsd,
 )
+from ._api import METHODS, StructureResult, ice, infer_structure
 from ._base import StructureModel
 from ._consensus import Consensus, consensus_structures
 from ._cooler import list_resolutions, read_cool, write_cool
@@ -53,9 +54,11 @@ from ._poisson import (
 from ._simulate import random_walk, simulate_counts
 from ._validate import ConvergenceWarning, as_contact_matrix
 
-METHODS = {"mds": MDS, "nmds": NMDS, "pm1": PM1, "pm2": PM2, "nb": NegativeBinomialStructure}
-
 __all__ = [
+    "METHODS",
+    "StructureResult",
+    "ice",
+    "infer_structure",
     "Multiscale",
     "coarsen",
     "interpolate_structure",

@@ -9,7 +9,7 @@ from ._clustering import consensus_clustering
 from ._cox import cox
 from ._diablo import block_spls, diablo, diablo_predict
 from ._gonet import gonet
-from ._hic import consensus_structure, ice, infer_structure
+from ._hic import consensus_structure, hic_structure, ice, infer_structure
 from ._mint import mint_plsda, mint_splsda
 from ._multiomics import pca_mixomics, pls, plsda, plsda_predict, rcc, spca, spls, splsda
 from ._prognostic import (
@@ -36,6 +36,7 @@ __all__ = [
     "diablo_predict",
     "gonet",
     "ice",
+    "hic_structure",
     "infer_structure",
     "kaplan_meier",
     "logrank",

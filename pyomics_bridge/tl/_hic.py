@@ -8,29 +8,8 @@ import numpy as np
 from anndata import AnnData
 
 from .. import hic as _hic
-from .._conventions import ValidationError, check_data, finish, get_matrix, working_object, write_results
-from ..hic import _multiscale as _hic_multiscale
-
-
-def _contact_matrix(adata: AnnData, layer: str | None):
-    check_data(adata)
-    if adata.n_obs != adata.n_vars:
-        raise ValidationError(f"adata must be a contact map with bins as obs and var; got shape {adata.shape}")
-    mat = get_matrix(adata, layer=layer, allow_sparse=True)
-    return _hic.as_contact_matrix(mat, name="adata.X" if layer is None else f"adata.layers[{layer!r}]")
-
-
-def _bias(adata: AnnData, bias_key: str | None) -> np.ndarray | None:
-    if bias_key is None:
-        return None
-    if bias_key not in adata.obs.columns:
-        raise ValidationError(
-            f"adata.obs has no column {bias_key!r}; run pob.tl.ice(adata) first or pass bias_key=None "
-            f"(columns: {list(adata.obs.columns)[:20]})"
-        )
-    from ..hic._validate import check_bias
-
-    return check_bias(adata.obs[bias_key].to_numpy(dtype=float), adata.n_obs, name=f"adata.obs[{bias_key!r}]")
+from .._conventions import ValidationError, finish, working_object, write_results
+from ..hic import _api
 
 
 def ice(
@@ -83,7 +62,7 @@ def ice(
     ``adata.obs[f"{key_added}_filtered"]`` and ``adata.uns[key_added]`` (``n_iter``, ``converged``, ``delta``,
     ``row_sum_cv``, ``n_filtered``, ``params``, ``versions``). The balanced matrix is C_ij / (b_i b_j).
     """
-    mat = _contact_matrix(adata, layer)
+    mat = _api.contact_matrix(adata, layer)
     est = _hic.ICE(
         filter_method=filter_method, percentage=percentage, min_nnz=min_nnz, ignore_diags=ignore_diags,
         max_iter=max_iter, eps=eps, norm=norm, on_nonconvergence=on_nonconvergence,
@@ -101,68 +80,7 @@ def ice(
     return finish(target, copy=copy)
 
 
-def _check_method(method):
-    if method not in _hic.METHODS:
-        raise ValidationError(f"method must be one of {list(_hic.METHODS)}, got {method!r}")
-
-
-def _build_model(method, *, alpha, beta, use_zero_counts, n_init, max_iter, random_state, n_jobs, init=None,
-                 dispersion="pearson", pastis_compatible=False, strategy="joint"):
-    if method not in _hic.METHODS:
-        raise ValidationError(f"method must be one of {list(_hic.METHODS)}, got {method!r}")
-    kwargs = {"alpha": alpha, "beta": beta, "use_zero_counts": use_zero_counts, "n_init": n_init,
-              "max_iter": max_iter, "random_state": random_state, "n_jobs": n_jobs, "init": init}
-    if method == "nb":
-        kwargs["dispersion"] = "pearson" if dispersion is None else dispersion
-    if method == "pm2":
-        kwargs["pastis_compatible"] = pastis_compatible
-        kwargs["strategy"] = strategy
-    return _hic.METHODS[method](**kwargs)
-
-
-def _lengths(adata, use_zero_counts):
-    """Bins per chromosome from ``.uns["hic"]["chrom_lengths"]`` (in obs order), or ``None``."""
-    info = adata.uns.get("hic", {}) if hasattr(adata.uns, "get") else {}
-    lengths = info.get("chrom_lengths") if isinstance(info, dict) or hasattr(info, "get") else None
-    if not lengths:
-        if use_zero_counts == "intra":
-            raise ValidationError("use_zero_counts='intra' needs adata.uns['hic']['chrom_lengths'] (bins per "
-                                  "chromosome); build the map with pob.hic.contact_anndata or read_cool")
-        return None
-    values = np.asarray(list(lengths.values()), dtype=np.int64)
-    if int(values.sum()) != adata.n_obs:
-        if use_zero_counts != "intra":
-            return None
-        raise ValidationError(f"adata.uns['hic']['chrom_lengths'] sums to {int(values.sum())} bins, expected "
-                              f"{adata.n_obs}")
-    return values
-
-
-def _multiscale_factors(multiscale):
-    """Coarsening factors as a tuple of integers > 1, or ``None``."""
-    if multiscale is None:
-        return None
-    vals = np.atleast_1d(np.asarray(multiscale, dtype=object)).tolist()
-    try:
-        factors = tuple(int(v) for v in vals if float(v) == int(v))
-    except (TypeError, ValueError):
-        factors = ()
-    if not factors or len(factors) != len(vals) or any(f < 2 for f in factors):
-        raise ValidationError(f"multiscale must be None, an integer >= 2 or a sequence of them (coarsening "
-                              f"factors), got {multiscale!r}")
-    return factors
-
-
-def _filtered(adata, bias_key):
-    if bias_key is None:
-        return None
-    col = f"{bias_key[:-5]}_filtered" if bias_key.endswith("_bias") else None
-    if col and col in adata.obs.columns:
-        return adata.obs[col].to_numpy(dtype=bool)
-    return None
-
-
-def infer_structure(
+def hic_structure(
     adata: AnnData,
     *,
     method: str = "pm2",
@@ -183,7 +101,10 @@ def infer_structure(
     key_added: str | None = None,
     copy: bool = False,
 ) -> AnnData | None:
-    """Infer a consensus 3D structure from a contact map.
+    """Infer a 3D structure from a contact-map AnnData (``pob.tl.infer_structure`` is the same function).
+
+    The array-level kernel is :func:`pyomics_bridge.hic.infer_structure` (sparse, dense or AnnData input, returns a
+    :class:`~pyomics_bridge.hic.StructureResult`); this driver writes its result into ``adata``.
 
     Parameters
     ----------
@@ -241,32 +162,24 @@ def infer_structure(
     ``multiscale`` (per level, coarsest first: ``factor``, ``n_beads``, ``n_pairs``, ``n_iter``, ``alpha``,
     ``objective``, ``converged``), ``params``, ``versions``.
     """
-    _check_method(method)
-    factors = _multiscale_factors(multiscale)
-    if refine_max_iter is not None and factors is None:
-        raise ValidationError("refine_max_iter applies to multiscale fits only; give multiscale= as well")
-    mat = _contact_matrix(adata, layer)
-    bias = _bias(adata, bias_key)
-    filtered = _filtered(adata, bias_key)
-    model = _build_model(method, alpha=alpha, beta=beta, use_zero_counts=use_zero_counts, n_init=n_init,
-                         max_iter=max_iter, random_state=random_state, n_jobs=n_jobs, dispersion=dispersion,
-                         pastis_compatible=pastis_compatible, strategy=strategy)
-    lengths = _lengths(adata, use_zero_counts)
+    factors = _api.multiscale_factors(multiscale)
+    res = _api.infer_structure(
+        adata, method, alpha=alpha, beta=beta, use_zero_counts=use_zero_counts, dispersion=dispersion,
+        n_init=n_init, max_iter=max_iter, strategy=strategy, pastis_compatible=pastis_compatible,
+        multiscale=multiscale, refine_max_iter=refine_max_iter, random_state=random_state, n_jobs=n_jobs,
+        layer=layer, bias_key=bias_key,
+    )
+    uns = {"method": method, "objective": res.objective, "objectives": res.objectives, "alpha": res.alpha,
+           "beta": res.beta, "n_iter": res.n_iter, "converged": res.converged, "message": res.message,
+           "n_pairs": res.n_pairs}
+    if "dispersion" in res.extra:
+        uns["dispersion"] = float(res.extra["dispersion"])
+    if "alpha_history" in res.extra:
+        uns["alpha_history"] = np.asarray(res.extra["alpha_history"])
     if factors is not None:
-        model = _hic_multiscale.Multiscale(model, factors=factors, refine_max_iter=refine_max_iter,
-                                           random_state=random_state)
-    model.fit(mat, bias=bias, filtered=filtered, lengths=lengths)
-    key = method if key_added is None else key_added
-    uns = {"method": method, "objective": model.objective_, "objectives": model.objectives_,
-           "alpha": model.alpha_, "beta": model.beta_, "n_iter": model.n_iter_, "converged": model.converged_,
-           "message": model.message_, "n_pairs": model.n_pairs_}
-    if "dispersion" in model.extra_:
-        uns["dispersion"] = float(model.extra_["dispersion"])
-    if "alpha_history" in model.extra_:
-        uns["alpha_history"] = np.asarray(model.extra_["alpha_history"])
-    if factors is not None:
-        uns["multiscale"] = {k: np.asarray([lev[k] for lev in model.levels_])
+        uns["multiscale"] = {k: np.asarray([lev[k] for lev in res.extra["levels"]])
                              for k in ("factor", "n_beads", "n_pairs", "n_iter", "alpha", "objective", "converged")}
+    key = method if key_added is None else key_added
     target = working_object(adata, copy=copy)
     write_results(
         target,
@@ -277,7 +190,7 @@ def infer_structure(
                 "multiscale": "None" if factors is None else list(factors),
                 "refine_max_iter": "None" if refine_max_iter is None else np.atleast_1d(refine_max_iter).tolist(),
                 "random_state": random_state},
-        obsm={f"X_{key}": model.structure_},
+        obsm={f"X_{key}": res.X},
         uns=uns,
     )
     return finish(target, copy=copy)
@@ -324,15 +237,14 @@ def consensus_structure(
     = 100 scale) and ``adata.uns[key_added]`` (``objectives``, ``best_index``, ``rmsd_to_best``, ``alpha``,
     ``beta``, ``params``, ``versions``).
     """
-    _check_method(method)
-    mat = _contact_matrix(adata, layer)
-    bias = _bias(adata, bias_key)
-    filtered = _filtered(adata, bias_key)
+    mat = _api.contact_matrix(adata, layer)
+    bias = _api.anndata_bias(adata, bias_key)
+    filtered = _api.anndata_filtered(adata, bias_key)
     if int(n_init) < 1:
         raise ValidationError(f"n_init must be >= 1, got {n_init}")
-    model = _build_model(method, alpha=alpha, beta=beta, use_zero_counts=use_zero_counts, n_init=n_init,
-                         max_iter=max_iter, random_state=random_state, n_jobs=n_jobs)
-    model.fit(mat, bias=bias, filtered=filtered, lengths=_lengths(adata, use_zero_counts))
+    model = _api.build_model(method, alpha=alpha, beta=beta, use_zero_counts=use_zero_counts, n_init=n_init,
+                             max_iter=max_iter, random_state=random_state, n_jobs=n_jobs)
+    model.fit(mat, bias=bias, filtered=filtered, lengths=_api.anndata_lengths(adata, use_zero_counts))
     cons = _hic.consensus_structures(model.structures_, model.objectives_)
     target = working_object(adata, copy=copy)
     write_results(
@@ -347,3 +259,7 @@ def consensus_structure(
              "rmsd_to_best": cons.rmsd_to_best, "alpha": model.alpha_, "beta": model.beta_},
     )
     return finish(target, copy=copy)
+
+
+#: Former name of :func:`hic_structure`, kept as an alias.
+infer_structure = hic_structure
