@@ -4,6 +4,9 @@
   :func:`read_obo` / :func:`read_gaf` (your own files), :class:`Ontology` (DAG, levels, propagation),
   :func:`build_layers` → :class:`GOLayers`, :func:`load_bundled_layers` (human BP, levels 7 → 2, shipped),
   :func:`harmonize_gene_ids` (symbols, Entrez, Ensembl with or without version);
+- estimator on an annotated ontology: :class:`GONet` (fit/predict/``term_relevance`` on arrays + ``feature_names``,
+  DataFrames or AnnData; :meth:`Ontology.from_edges` for any DAG, :meth:`Ontology.from_debian`,
+  :meth:`Ontology.from_obo_gaf`);
 - models: :class:`GONetClassifier` (``mode="hard"`` sparse GO-masked, ``"soft"`` dense + penalty on non-GO
   weights, ``"dense"`` MLP), with :meth:`~GONetClassifier.fine_tune` for transfer learning and a structure prior
   for small cohorts (``init="pca"`` via :func:`term_init_weights`, ``term_penalty`` group lasso on terms);
@@ -33,6 +36,7 @@ from ._explain import (
     term_table,
     top_terms,
 )
+from ._gonet import GONet, layers_for_genes
 from ._graphgonet import GraphGONet
 from ._init import term_init_weights
 from ._models import GONetClassifier
@@ -56,6 +60,8 @@ from ._stability import top_term_stability
 from ._transfer import LearningCurve, learning_curve
 
 __all__ = [
+    "GONet",
+    "layers_for_genes",
     "GraphGONet",
     "term_init_weights",
     "BP_ROOT",

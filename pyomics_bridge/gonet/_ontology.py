@@ -37,19 +37,151 @@ _NAMESPACE = {"BP": "biological_process", "MF": "molecular_function", "CC": "cel
 # --------------------------------------------------------------------------------------------- the DAG
 @dataclass
 class Ontology:
-    """A GO DAG: term table plus child → parent edges with their relation type.
+    """A GO (or any user) DAG: term table plus child → parent edges with their relation type, optionally with the
+    gene → term annotations.
 
     Attributes
     ----------
     terms
-        DataFrame indexed by GO id with columns ``name`` and ``namespace``.
+        DataFrame indexed by term id (GO id) with columns ``name`` and ``namespace``.
     edges
         DataFrame with columns ``child``, ``parent``, ``relation`` (``is_a``, ``part_of``, ``regulates``, ...).
+    annotations
+        Optional direct gene → term annotations (columns ``gene``, ``go_id``, maybe ``evidence``): attached by
+        :meth:`from_edges`, :meth:`from_debian`, :meth:`from_obo_gaf` or :meth:`with_annotations`, and used by
+        :func:`build_layers` and :class:`~pyomics_bridge.gonet.GONet` when no annotations are passed.
+    gene_ids
+        Optional gene-id table (``entrez``, ``symbol``, ``ensembl``) used to harmonise feature names
+        (:func:`harmonize_gene_ids`); set for human GO from org.Hs.eg.db.
     """
 
     terms: pd.DataFrame
     edges: pd.DataFrame
+    annotations: pd.DataFrame | None = None
+    gene_ids: pd.DataFrame | None = None
 
+    def __repr__(self) -> str:
+        ann = "None" if self.annotations is None else (
+            f"{self.annotations['gene'].nunique()} genes x {self.annotations['go_id'].nunique()} terms")
+        return (f"Ontology({len(self.terms)} terms, {len(self.edges)} edges, annotations: {ann}, "
+                f"gene_ids: {'yes' if self.gene_ids is not None else 'no'})")
+
+    # ---- constructors
+    @classmethod
+    def from_edges(cls, term_parents: Mapping[str, Iterable[str] | str | None],
+                   gene_terms: Mapping[str, Iterable[str] | str] | pd.DataFrame,
+                   names: Mapping[str, str] | None = None, *, relation: str = "is_a",
+                   namespace: str = "") -> Ontology:
+        """An annotated ontology from plain dictionaries (any DAG, not only GO).
+
+        Parameters
+        ----------
+        term_parents
+            Term id → its parent term ids (a list, one id, or ``None``/``[]`` for a root). Every parent must be a
+            key too; the graph must be acyclic.
+        gene_terms
+            Gene → the term ids it is directly annotated to (a list or one id), or a DataFrame with columns
+            ``gene`` and ``go_id``. Annotations are propagated to the ancestors by :func:`build_layers`.
+        names
+            Optional term id → readable name (default: the id).
+        relation
+            Relation type given to all edges (``"is_a"``, the one used for levels by default).
+        namespace
+            Value of the ``namespace`` column.
+
+        Raises
+        ------
+        ValidationError
+            Unknown parent ids, a cycle (naming the terms on it), genes annotated to unknown terms, duplicated
+            genes (two keys with the same string form), names of unknown terms.
+        """
+        if not isinstance(term_parents, Mapping):
+            raise ValidationError(f"term_parents must be a dict term -> parent terms, got {type(term_parents).__name__}")
+        parents: dict[str, list[str]] = {}
+        for t, ps in term_parents.items():
+            t = str(t)
+            if t in parents:
+                raise ValidationError(f"term_parents has the term {t!r} twice (after conversion to str)")
+            parents[t] = [] if ps is None else [str(ps)] if isinstance(ps, str) else [str(p) for p in ps]
+        if not parents:
+            raise ValidationError("term_parents is empty: expected at least one term")
+        unknown = sorted({p for ps in parents.values() for p in ps} - set(parents))
+        if unknown:
+            bad = next(t for t, ps in parents.items() if set(ps) & set(unknown))
+            raise ValidationError(f"term_parents: unknown parent id(s) {unknown[:5]} (e.g. parent of {bad!r}); "
+                                  f"every parent must also be a key of term_parents (roots: {{'root': []}})")
+        cycle = _find_cycle(parents)
+        if cycle:
+            raise ValidationError(f"term_parents has a cycle through term {cycle[0]!r}: "
+                                  f"{' -> '.join(cycle)} (child -> parent)")
+        names = {} if names is None else {str(k): str(v) for k, v in names.items()}
+        extra = sorted(set(names) - set(parents))
+        if extra:
+            raise ValidationError(f"names has term id(s) not in term_parents: {extra[:5]}")
+        terms = pd.DataFrame({"name": [names.get(t, t) for t in parents], "namespace": namespace},
+                             index=pd.Index(list(parents), name="go_id"))
+        edges = pd.DataFrame([(c, p, relation) for c, ps in parents.items() for p in ps],
+                             columns=["child", "parent", "relation"])
+        ont = cls(terms=terms, edges=edges)
+        return ont.with_annotations(gene_terms)
+
+    def with_annotations(self, annotations: Mapping[str, Iterable[str] | str] | pd.DataFrame,
+                         gene_ids: pd.DataFrame | None = None) -> Ontology:
+        """A copy of this ontology carrying ``annotations`` (dict gene → terms, or DataFrame ``gene``, ``go_id``)
+        and optionally a ``gene_ids`` table; genes annotated to terms not in the ontology raise an error
+        (drop them first, e.g. annotations of another namespace)."""
+        if isinstance(annotations, pd.DataFrame):
+            for col in ("gene", "go_id"):
+                if col not in annotations.columns:
+                    raise ValidationError(f"annotations has no column {col!r} (columns: {list(annotations.columns)})")
+            ann = annotations.copy()
+            ann["gene"] = ann["gene"].astype(str)
+            ann["go_id"] = ann["go_id"].astype(str)
+        elif isinstance(annotations, Mapping):
+            rows, seen = [], {}
+            for g, ts in annotations.items():
+                gs = str(g)
+                if gs in seen:
+                    raise ValidationError(f"gene_terms has the gene {gs!r} twice ({seen[gs]!r} and {g!r})")
+                seen[gs] = g
+                ts = [ts] if isinstance(ts, str) else list(ts)
+                rows.extend((gs, str(t)) for t in ts)
+            ann = pd.DataFrame(rows, columns=["gene", "go_id"])
+        else:
+            raise ValidationError(f"gene_terms must be a dict gene -> terms or a DataFrame (gene, go_id), got "
+                                  f"{type(annotations).__name__}")
+        bad = ~ann["go_id"].isin(self.terms.index)
+        if bad.any():
+            ex = ann.loc[bad].iloc[0]
+            raise ValidationError(f"gene_terms: {int(bad.sum())} annotation(s) to unknown term ids, e.g. gene "
+                                  f"{ex['gene']!r} -> {ex['go_id']!r}; terms must be keys of the ontology")
+        ann = ann.drop_duplicates(["gene", "go_id"]).reset_index(drop=True)
+        return Ontology(terms=self.terms, edges=self.edges, annotations=ann,
+                        gene_ids=self.gene_ids if gene_ids is None else gene_ids)
+
+    @classmethod
+    def from_debian(cls, *, ontology: str = "BP", exclude_evidence: Sequence[str] = (),
+                    go_db: str | Path = DEBIAN_GO_SQLITE, org_db: str | Path = DEBIAN_ORG_HS_SQLITE) -> Ontology:
+        """Human GO annotated with org.Hs.eg.db (Entrez genes, with the gene-id table), from the Debian
+        ``r-bioc-go.db`` / ``r-bioc-org.hs.eg.db`` SQLite files: :func:`read_go_sqlite` + :func:`read_org_sqlite`."""
+        ont = read_go_sqlite(go_db, ontology=ontology)
+        ann, ids = read_org_sqlite(org_db, ontology=ontology, exclude_evidence=exclude_evidence)
+        ann = ann[ann["go_id"].isin(ont.terms.index)]
+        return ont.with_annotations(ann, gene_ids=ids)
+
+    @classmethod
+    def from_obo_gaf(cls, obo: str | Path, gaf: str | Path, *, namespace: str = "biological_process",
+                     exclude_evidence: Sequence[str] = ("ND",), gene_column: str = "symbol") -> Ontology:
+        """An annotated ontology from an OBO file and a GAF file (:func:`read_obo` + :func:`read_gaf`, aspect
+        matching ``namespace``); annotations to terms outside the namespace or obsolete are dropped."""
+        aspect = {"biological_process": "P", "molecular_function": "F", "cellular_component": "C"}.get(namespace)
+        if aspect is None:
+            raise ValidationError(f"namespace must be one of {list(_NAMESPACE.values())}, got {namespace!r}")
+        ont = read_obo(obo, namespace=namespace)
+        ann = read_gaf(gaf, aspect=aspect, exclude_evidence=exclude_evidence, gene_column=gene_column)
+        return ont.with_annotations(ann[ann["go_id"].isin(ont.terms.index)])
+
+    # ---- structure
     def _parents(self, relations: Sequence[str]) -> dict[str, list[str]]:
         e = self.edges[self.edges["relation"].isin(list(relations))]
         out: dict[str, list[str]] = {}
@@ -64,18 +196,34 @@ class Ontology:
             out.setdefault(p, []).append(c)
         return out
 
-    def levels(self, *, root: str = BP_ROOT, relations: Sequence[str] = ("is_a",), depth: bool = False) -> pd.Series:
+    def roots(self, *, relations: Sequence[str] = ("is_a",)) -> list[str]:
+        """Terms without a ``relations`` parent (sorted)."""
+        has_parent = set(self.edges.loc[self.edges["relation"].isin(list(relations)), "child"])
+        return sorted(t for t in self.terms.index if t not in has_parent)
+
+    def _resolve_roots(self, root, relations) -> list[str]:
+        if root is None:
+            return [BP_ROOT] if BP_ROOT in self.terms.index else self.roots(relations=relations)
+        roots = [root] if isinstance(root, str) else [str(r) for r in root]
+        children = self._children(relations)
+        for r in roots:
+            if r not in self.terms.index and r not in children:
+                raise ValidationError(f"root term {r!r} is not in the ontology")
+        return roots
+
+    def levels(self, *, root: str | Sequence[str] | None = None, relations: Sequence[str] = ("is_a",),
+               depth: bool = False) -> pd.Series:
         """Level of every term reachable from ``root`` (root = 0, as goatools).
 
-        ``depth=False`` (default, goatools "level"): shortest path from the root, so every level-L term has a
-        parent at level L−1. ``depth=True``: longest path.
+        ``root=None``: the GO-BP root when the ontology has it, else all terms without parents (a user DAG);
+        several roots all get level 0. ``depth=False`` (default, goatools "level"): shortest path from the root,
+        so every level-L term has a parent at level L−1. ``depth=True``: longest path.
         """
+        roots = self._resolve_roots(root, relations)
         children = self._children(relations)
-        if root not in self.terms.index and root not in children:
-            raise ValidationError(f"root term {root!r} is not in the ontology")
         if not depth:
-            lev = {root: 0}
-            queue = deque([root])
+            lev = dict.fromkeys(roots, 0)
+            queue = deque(roots)
             while queue:
                 t = queue.popleft()
                 for c in children.get(t, ()):
@@ -83,17 +231,21 @@ class Ontology:
                         lev[c] = lev[t] + 1
                         queue.append(c)
         else:
-            order = self.topological_order(root=root, relations=relations)
-            lev = {root: 0}
+            order = self.topological_order(root=roots, relations=relations)
+            lev = dict.fromkeys(roots, 0)
             for t in order:
                 for c in children.get(t, ()):
                     lev[c] = max(lev.get(c, 0), lev[t] + 1)
         return pd.Series(lev, name="level", dtype=int)
 
-    def topological_order(self, *, root: str = BP_ROOT, relations: Sequence[str] = ("is_a",)) -> list[str]:
-        """Terms below ``root``, parents before children (Kahn's algorithm)."""
+    def topological_order(self, *, root: str | Sequence[str] | None = None,
+                          relations: Sequence[str] = ("is_a",)) -> list[str]:
+        """Terms below ``root`` (default as in :meth:`levels`), parents before children (Kahn's algorithm)."""
+        roots = self._resolve_roots(root, relations)
         children = self._children(relations)
-        reach = self.descendants(root, relations=relations) | {root}
+        reach = set(roots)
+        for r in roots:
+            reach |= self.descendants(r, relations=relations)
         indeg = dict.fromkeys(reach, 0)
         for t in reach:
             for c in children.get(t, ()):
@@ -108,7 +260,10 @@ class Ontology:
                 if indeg[c] == 0:
                     queue.append(c)
         if len(order) != len(reach):
-            raise ValidationError("the ontology has a cycle")
+            left = {t for t in reach if indeg[t] > 0}
+            cyc = _find_cycle({t: [p for p in self._parents(relations).get(t, ()) if p in left] for t in left})
+            raise ValidationError(f"the ontology has a cycle through term {cyc[0]!r}: {' -> '.join(cyc)}"
+                                  if cyc else "the ontology has a cycle")
         return order
 
     def ancestors(self, term: str, *, relations: Sequence[str] = ("is_a", "part_of")) -> set[str]:
@@ -144,6 +299,28 @@ class Ontology:
             return pd.DataFrame({"gene": [], "go_id": []})
         out = pd.DataFrame({"gene": np.concatenate(rows_g), "go_id": np.concatenate(rows_t)})
         return out.drop_duplicates(ignore_index=True)
+
+
+def _find_cycle(parents: Mapping[str, Sequence[str]]) -> list[str]:
+    """A cycle of the child → parents graph as a list of terms (first repeated at the end), or ``[]``."""
+    state: dict[str, int] = {}  # 1: on the stack, 2: done
+    for start in sorted(parents):
+        if state.get(start):
+            continue
+        path, stack = [start], [iter(parents.get(start, ()))]
+        state[start] = 1
+        while stack:
+            nxt = next(stack[-1], None)
+            if nxt is None:
+                state[path.pop()] = 2
+                stack.pop()
+            elif state.get(nxt) == 1:
+                return path[path.index(nxt):] + [nxt]
+            elif not state.get(nxt):
+                state[nxt] = 1
+                path.append(nxt)
+                stack.append(iter(parents.get(nxt, ())))
+    return []
 
 
 def _closure(term: str, graph: Mapping[str, Iterable[str]]) -> set[str]:
@@ -448,12 +625,12 @@ def _genes_under(layers: GOLayers, k: int) -> np.ndarray:
 
 def build_layers(
     ontology: Ontology,
-    annotations: pd.DataFrame,
+    annotations: pd.DataFrame | None = None,
     *,
     levels: Sequence[int] = (7, 6, 5, 4, 3, 2),
     min_genes: int = 5,
     max_genes: int | None = None,
-    root: str = BP_ROOT,
+    root: str | Sequence[str] | None = None,
     relations: Sequence[str] = ("is_a",),
     propagate_relations: Sequence[str] = ALL_RELATIONS,
     genes: Sequence[str] | None = None,
@@ -468,8 +645,17 @@ def build_layers(
     shortest ``relations`` paths from ``root``, so every term has a parent one level up.
 
     ``annotations``: columns ``gene``, ``go_id`` (direct annotations, or already propagated with
-    ``propagated=True``).
+    ``propagated=True``); default: ``ontology.annotations`` (e.g. from :meth:`Ontology.from_edges`).
+    ``root``: default the GO-BP root when present, else the terms without parents (a user DAG).
+    ``gene_ids``: default ``ontology.gene_ids``.
     """
+    if annotations is None:
+        annotations = ontology.annotations
+        if annotations is None:
+            raise ValidationError("annotations is None and the ontology carries none: pass annotations= or build "
+                                  "the ontology with Ontology.from_edges / from_debian / from_obo_gaf")
+    if gene_ids is None:
+        gene_ids = ontology.gene_ids
     levels = [int(v) for v in levels]
     if any(b != a - 1 for a, b in zip(levels, levels[1:], strict=False)):
         raise ValidationError(f"levels must be consecutive and decreasing (e.g. [7, 6, 5]), got {levels}")

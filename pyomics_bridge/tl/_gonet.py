@@ -50,6 +50,7 @@ def gonet(
     groupby: str,
     model: str = "hard",
     go_layers=None,
+    ontology=None,
     layer: str | None = None,
     min_genes: int = 3,
     test_size: float = 0.25,
@@ -73,7 +74,11 @@ def gonet(
     """Train a GO-structured network to predict ``obs[groupby]`` and explain it with per-sample GO-term relevance.
 
     Genes are matched to GO through their ``var_names`` (symbols, Entrez ids or Ensembl ids with or without
-    version); unmapped genes are left out of the GO layers. The samples are split once (stratified) into train
+    version); unmapped genes are left out of the GO layers. This is the AnnData driver (split, seeds, slots);
+    the estimator behind it is :class:`~pyomics_bridge.gonet.GONetClassifier`, and
+    :class:`~pyomics_bridge.gonet.GONet` is the scikit-learn estimator taking an annotated
+    :class:`~pyomics_bridge.gonet.Ontology` (GO or any DAG from ``Ontology.from_edges``) and arrays, DataFrames
+    or AnnData directly. The samples are split once (stratified) into train
     and test; the model early-stops on a validation part of the training samples.
 
     Parameters
@@ -88,6 +93,11 @@ def gonet(
         :class:`pyomics_bridge.gonet.GONetClassifier`.
     go_layers
         A :class:`pyomics_bridge.gonet.GOLayers`; default: the bundled human GO-BP layers (levels 7 → 2).
+    ontology
+        Instead of ``go_layers``: an annotated :class:`pyomics_bridge.gonet.Ontology` (e.g.
+        ``Ontology.from_edges(term_parents, gene_terms)`` or ``Ontology.from_debian()``); its layers are built for
+        ``var_names`` as :class:`~pyomics_bridge.gonet.GONet` does (deepest-level terms with ≥ ``min_genes``
+        genes; levels 7 → 2 for GO-BP, else every level below the root).
     layer
         Use ``adata.layers[layer]`` instead of ``.X``.
     min_genes
@@ -140,8 +150,17 @@ def gonet(
         raise ValidationError(f"test_size must be in [0, 1), got {test_size}")
     y = np.asarray(get_obs_vector(adata, groupby, kind="categorical")).astype(str)
     X = np.asarray(get_matrix(adata, layer=layer), dtype=np.float32)
-    layers = load_bundled_layers() if go_layers is None else go_layers
-    sub, cols, n_mapped = _go_input(adata.var_names, layers, min_genes=min_genes)
+    if ontology is not None and go_layers is not None:
+        raise ValidationError("pass go_layers or ontology, not both")
+    if ontology is not None:
+        from ..gonet._gonet import layers_for_genes
+
+        var = pd.Index(adata.var_names.astype(str))
+        sub, col_names, cov = layers_for_genes(ontology, var, min_genes=min_genes)
+        cols, n_mapped = var.get_indexer(col_names), cov["n_mapped"]
+    else:
+        layers = load_bundled_layers() if go_layers is None else go_layers
+        sub, cols, n_mapped = _go_input(adata.var_names, layers, min_genes=min_genes)
     Xg = np.zeros((adata.n_obs, len(sub.genes)), dtype=np.float32)
     Xg[:] = X[:, cols]
     idx = np.arange(adata.n_obs)
@@ -198,7 +217,8 @@ def gonet(
                 "relevance": relevance, "max_epochs": max_epochs, "lr": lr, "batch_size": batch_size,
                 "dropout": dropout, "alpha": alpha, "aux_heads": aux_heads, "patience": patience, "monitor": monitor,
                 "n_seeds": n_seeds, "top_k": top_k,
-                "random_state": random_state, "go_layers": "bundled" if go_layers is None else "user"},
+                "random_state": random_state,
+                "go_layers": "ontology" if ontology is not None else "bundled" if go_layers is None else "user"},
         obs={f"{key_added}_pred": pd.Categorical(pred.astype(str), categories=est.classes_.astype(str)),
              f"{key_added}_split": pd.Categorical(split, categories=["train", "test"])},
         obsm={f"{key_added}_proba": proba, f"{key_added}_relevance": rel_full},

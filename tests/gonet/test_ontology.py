@@ -219,3 +219,36 @@ def test_debian_sqlite_reader_matches_go_bp_all():
     con.close()
     for g in genes:  # our true-path propagation reproduces org.Hs.eg.db's go_bp_all
         assert set(prop.loc[prop.gene == g, "go_id"]) == set(ref.loc[ref.gene == g, "go_id"])
+
+
+def test_from_obo_gaf_one_call_route(tiny, tmp_path):
+    from pyomics_bridge.gonet import Ontology
+
+    (tmp_path / "t.obo").write_text(OBO)
+    (tmp_path / "t.gaf").write_text(GAF)
+    ont = Ontology.from_obo_gaf(tmp_path / "t.obo", tmp_path / "t.gaf")
+    _, ann = tiny
+    assert set(map(tuple, ont.annotations[["gene", "go_id"]].to_numpy())) == set(
+        map(tuple, ann[["gene", "go_id"]].to_numpy()))  # the C-aspect line (G6) is not in the BP ontology
+    L = build_layers(ont, levels=(2, 1), min_genes=1)  # annotations carried by the ontology
+    assert L.terms == [[C, D], [A]] and L.genes == ["G1", "G2", "G3"]
+
+
+@debian
+def test_from_debian_annotated_ontology():
+    from pyomics_bridge.gonet import Ontology
+
+    ont = Ontology.from_debian()
+    assert ont.annotations is not None and ont.gene_ids is not None
+    assert ont.annotations["go_id"].isin(ont.terms.index).all()
+    assert ont.levels()["GO:0008150"] == 0 and ont.roots()[0] == "GO:0008150"
+    tp53 = set(ont.annotations.loc[ont.annotations["gene"] == "7157", "go_id"])
+    assert "GO:0006915" in tp53 or "GO:0006977" in tp53  # apoptotic process / DNA damage response (p53)
+    # GONet's gene matching on human GO: symbols and versioned Ensembl ids map to the Entrez annotations
+    from pyomics_bridge.gonet._gonet import layers_for_genes
+
+    names = [s for s in ont.gene_ids["symbol"].unique() if s][:400] + ["ENSG00000141510.17", "NOT_A_GENE"]
+    L, cols, cov = layers_for_genes(ont, names, min_genes=3)
+    assert L.levels == [7, 6, 5, 4, 3, 2] and cov["n_features"] == 402 and 0.5 < cov["fraction"] < 1
+    assert "ENSG00000141510.17" in cols and "NOT_A_GENE" not in cols
+    assert L.genes[cols.index("ENSG00000141510.17")] == "7157"  # TP53
