@@ -37,7 +37,14 @@ def test_import_gonet_does_not_import_torch():
 
 def test_without_torch_fit_names_the_extra():
     code = (
-        "import sys; sys.modules['torch'] = None\n"
+        # an import hook, as when torch is not installed (sys.modules['torch'] = None breaks scipy's
+        # array-API helpers, which look torch up in sys.modules once scikit-learn is imported)
+        "import sys\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'torch' or name.startswith('torch.'):\n"
+        "            raise ModuleNotFoundError(\"No module named 'torch'\")\n"
+        "sys.meta_path.insert(0, Block())\n"
         "import numpy as np\n"
         "from pyomics_bridge.gonet import GONetClassifier, simulate_go_phenotype, load_bundled_layers\n"
         "sim = simulate_go_phenotype(load_bundled_layers(), n_samples=20, n_terms=5)\n"
