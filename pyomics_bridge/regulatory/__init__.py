@@ -4,11 +4,13 @@
   :func:`gc_content`, :func:`kmer_counts`;
 - I/O: :func:`read_fasta`, :func:`read_bed` (BED/narrowPeak), :func:`extract_sequences`, :func:`select_peaks`,
   :func:`read_meme`, :func:`read_jaspar`, :func:`jaspar_motifs` (pyjaspar, optional);
-- motifs: :func:`log_odds`, :func:`scan`, :func:`best_hits`, :func:`score_distribution`,
+- motifs: :func:`log_odds`, :func:`scan` (one or many motifs: best score/position/strand, hits at a p-value),
+  :func:`scan_tracks` (per-position scores), :func:`best_hits`, :func:`score_distribution`,
   :func:`threshold_from_pvalue`, :func:`scan_hits` (exact p-values, FIMO-like); many motifs at once:
   :func:`scan_motifs`, :class:`MultiScanner`;
 - TFscope: :func:`anchor_and_orient`, feature families, :func:`fit_lasso_logistic`, :func:`tfscope`;
-- baselines: :func:`kmer_baseline`, :func:`cnn_baseline` (torch extra); benchmark: :func:`simulate_tf_binding`;
+- baselines: :func:`kmer_baseline`, :func:`gkm_baseline` (+ :func:`gkm_features`, gapped k-mers),
+  :func:`cnn_baseline` (torch extra), side by side on TFscope's split via ``TFscope(baselines=...)``; benchmark: :func:`simulate_tf_binding`;
 - real peaks (read at run time from the janggu wheel): :func:`janggu_peaks`, :func:`markov_from_peaks`,
   :func:`chromosomes_from_names`.
 """
@@ -23,6 +25,7 @@ from ._features import (
     core_features,
     environment_features,
 )
+from ._gkm import gkm_baseline, gkm_feature_names, gkm_features
 from ._io import (
     Motif,
     extract_sequences,
@@ -38,7 +41,7 @@ from ._jaspar import jaspar_motifs, motifs_as_dict
 from ._model import LassoResult, fit_lasso_logistic
 from ._multiscan import MultiScanner, motif_pwms, scan_motifs
 from ._pvalues import ScoreDistribution, scan_hits, score_distribution, threshold_from_pvalue
-from ._pwm import best_hits, log_odds, max_score_in_windows, reverse_complement_pwm, scan
+from ._pwm import best_hits, log_odds, max_score_in_windows, reverse_complement_pwm, scan, scan_tracks
 from ._realdata import chromosomes_from_names, janggu_peaks, markov_from_peaks
 from ._sequences import (
     decode,
@@ -55,6 +58,7 @@ from ._simulate import consensus_motif, default_motifs, fit_markov, sample_marko
 from ._tfscope import tfscope
 
 __all__ = [
+    "gkm_baseline", "gkm_feature_names", "gkm_features", "scan_tracks",
     "anchor_and_orient", "best_hits", "chromosomes_from_names", "cnn_baseline", "cofactor_features",
     "consensus_motif", "core_features", "decode", "default_motifs", "encode", "encode_batch",
     "environment_features", "EnvironmentSearch", "extract_sequences", "fit_lasso_logistic", "fit_markov",

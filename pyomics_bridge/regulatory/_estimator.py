@@ -4,10 +4,12 @@ attributes out), the public name of issue 6."""
 from __future__ import annotations
 
 import os
+import time
 
 import numpy as np
 import pandas as pd
 
+from .._parallel import root_seed_sequence
 from ._io import read_fasta
 from ._sequences import encode_batch
 from ._tfscope import FAMILIES, tfscope
@@ -50,6 +52,15 @@ class TFscope:
     ----------
     families, search, width, pvalue, flank, env_search, cofactor_windows, combine, select, stability, cv, test_size
         As in :func:`~pyomics_bridge.regulatory.tfscope`.
+    baselines
+        Baseline models fitted on exactly TFscope's training rows and scored on its test rows (the kept sequences,
+        same labels): any of ``"kmer"`` (k-mer spectrum L2-logistic, :func:`kmer_baseline`), ``"gkm"`` (gapped
+        k-mer L2-logistic, :func:`gkm_baseline`) and ``"cnn"`` (:func:`cnn_baseline`, needs torch); ``()`` for none.
+    baseline_input
+        ``"aligned"`` (default): the anchored, oriented windows TFscope's features see (``result_.obsm["aligned"]``);
+        ``"raw"``: the kept input sequences as given.
+    baseline_options
+        ``{name: {keyword: value}}`` passed to each baseline, e.g. ``{"kmer": {"k": 6}, "gkm": {"l": 8, "k": 5}}``.
     random_state, n_jobs
         Seed of every random step; parallel workers (results do not depend on it).
     options
@@ -70,11 +81,23 @@ class TFscope:
         Sequences without a core-motif hit near the centre.
     result_ : anndata.AnnData
         The full result (see :func:`~pyomics_bridge.regulatory.tfscope`).
+    fit_seconds_ : float
+        Wall time of the TFscope analysis (baselines excluded).
+    baseline_auc_ : dict
+        Held-out AUC of each baseline on TFscope's test rows (empty without ``baselines``).
+    baseline_results_ : dict
+        Per baseline: ``test_auc``, ``fit_seconds``, ``random_state`` (the SeedSequence it was given) and the
+        baseline's own details (``test_scores`` for ``gkm`` and ``cnn``).
+    comparison_ : pandas.DataFrame
+        Side-by-side table indexed by model (``tfscope_full`` or the single family, ``tfscope_<family>``, then the
+        baselines) with ``test_auc``, ``fit_seconds`` (the TFscope rows share the total analysis time),
+        ``n_train`` and ``n_test``.
     """
 
     def __init__(self, *, families=FAMILIES, search: int = 50, width: int | None = None, pvalue: float | None = 1e-3,
                  flank: int = 5, env_search: bool = True, cofactor_windows=(50, 150, 500), combine: str = "stack",
-                 select: str = "1se", stability: int = 50, cv: int = 5, test_size: float = 0.2, random_state=0,
+                 select: str = "1se", stability: int = 50, cv: int = 5, test_size: float = 0.2, baselines=(),
+                 baseline_input: str = "aligned", baseline_options: dict | None = None, random_state=0,
                  n_jobs: int | None = None, options: dict | None = None):
         self.families = families
         self.search = search
@@ -88,6 +111,9 @@ class TFscope:
         self.stability = stability
         self.cv = cv
         self.test_size = test_size
+        self.baselines = baselines
+        self.baseline_input = baseline_input
+        self.baseline_options = baseline_options
         self.random_state = random_state
         self.n_jobs = n_jobs
         self.options = options
@@ -115,11 +141,14 @@ class TFscope:
         elif isinstance(cofactor_motifs, (list, tuple)):
             cofactor_motifs = [_orient(v) for v in cofactor_motifs]
         core_motif = None if core_motif is None else _orient(core_motif)
+        baselines = _check_baselines(self.baselines, self.baseline_input, self.baseline_options)
+        t0 = time.perf_counter()
         res = tfscope(codes, y, core_motif, cofactor_motifs, families=self.families, search=self.search,
                       width=self.width, pvalue=self.pvalue, flank=self.flank, env_search=self.env_search,
                       cofactor_windows=self.cofactor_windows, combine=self.combine, select=self.select,
                       stability=self.stability, cv=self.cv, test_size=self.test_size,
                       random_state=self.random_state, n_jobs=self.n_jobs, names=names, **(self.options or {}))
+        self.fit_seconds_ = time.perf_counter() - t0
         u = res.uns["tfscope"]
         table = u["auc"]["test_auc"]
         self.result_ = res
@@ -137,4 +166,81 @@ class TFscope:
             feats["stability"] = v[f"stability_{model}"].to_numpy()
         order = np.argsort(-np.abs(feats["coef"].to_numpy()), kind="stable")
         self.features_ = feats.iloc[order].reset_index(drop=True)
+        self._fit_baselines(baselines, codes, res, model)
         return self
+
+    def _fit_baselines(self, baselines, codes, res, model):
+        """Baselines on TFscope's kept sequences, training rows and test rows; fills ``baseline_*_`` and
+        ``comparison_``."""
+        obs = res.obs
+        y = obs["label"].to_numpy().astype(int)
+        train = np.nonzero(obs["split"].to_numpy() == "train")[0]
+        test = np.nonzero(obs["split"].to_numpy() == "test")[0]
+        seqs = res.obsm["aligned"] if self.baseline_input == "aligned" else codes[res.uns["tfscope"]["kept"]]
+        root = root_seed_sequence(self.random_state)
+        self.baseline_results_, self.baseline_auc_ = {}, {}
+        for i, name in enumerate(baselines):
+            seed = np.random.SeedSequence(root.entropy, spawn_key=tuple(root.spawn_key) + (1000 + i,))
+            kw = dict((self.baseline_options or {}).get(name, {}))
+            t = time.perf_counter()
+            out = _BASELINES[name]()(seqs, y, train=train, test=test, random_state=seed, **kw)
+            out = {key: v for key, v in out.items() if key not in ("train", "test")}
+            out["fit_seconds"] = time.perf_counter() - t
+            out["random_state"] = seed
+            self.baseline_results_[name] = out
+            self.baseline_auc_[name] = float(out["test_auc"])
+        rows = [{"model": f"tfscope_{model}", "test_auc": self.auc_, "fit_seconds": self.fit_seconds_}]
+        rows += [{"model": f"tfscope_{f}", "test_auc": a, "fit_seconds": self.fit_seconds_}
+                 for f, a in self.auc_by_family_.items() if f != model]
+        rows += [{"model": b, "test_auc": self.baseline_auc_[b], "fit_seconds": self.baseline_results_[b]["fit_seconds"]}
+                 for b in baselines]
+        comp = pd.DataFrame(rows).set_index("model")
+        comp["n_train"], comp["n_test"] = train.size, test.size
+        self.comparison_ = comp
+
+
+def _kmer():
+    from ._baselines import kmer_baseline
+
+    return kmer_baseline
+
+
+def _gkm():
+    from ._gkm import gkm_baseline
+
+    return gkm_baseline
+
+
+def _cnn():
+    from ._cnn import cnn_baseline
+
+    return cnn_baseline
+
+
+_BASELINES = {"kmer": _kmer, "gkm": _gkm, "cnn": _cnn}
+
+
+def _check_baselines(baselines, baseline_input, options) -> tuple[str, ...]:
+    if baselines is None:
+        return ()
+    if isinstance(baselines, str):
+        baselines = (baselines,)
+    baselines = tuple(baselines)
+    bad = [b for b in baselines if b not in _BASELINES]
+    if bad:
+        raise ValueError(f"unknown baselines {bad}; available: {list(_BASELINES)}")
+    if len(set(baselines)) != len(baselines):
+        raise ValueError(f"baselines has duplicates: {list(baselines)}")
+    if baseline_input not in ("aligned", "raw"):
+        raise ValueError(f"baseline_input must be 'aligned' or 'raw', got {baseline_input!r}")
+    if options is not None:
+        if not isinstance(options, dict):
+            raise TypeError(f"baseline_options must be a dict name -> keywords, got {type(options).__name__}")
+        extra = sorted(set(options) - set(_BASELINES))
+        if extra:
+            raise ValueError(f"baseline_options names unknown baselines {extra}; available: {list(_BASELINES)}")
+    if "cnn" in baselines:
+        from .._optional import import_optional
+
+        import_optional("torch", purpose="the CNN baseline")
+    return baselines

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ._pwm import _background, scan
+from ._pwm import _background, scan_tracks
 
 
 @dataclass
@@ -93,7 +93,7 @@ def scan_hits(
     codes = np.atleast_2d(np.asarray(codes))
     dist = score_distribution(pwm, background=background, scale=scale)
     imat = dist.int_matrix.astype(float) / scale + (np.asarray(pwm).min(axis=1, keepdims=True))
-    fwd, rev = scan(codes, imat)
+    fwd, rev = scan_tracks(codes, imat)
     kmin = dist.to_int(dist.threshold(pvalue))
     W = imat.shape[0]
     frames = []

@@ -111,8 +111,8 @@ class Scanner:
         return self._one(_table(pwm, dtype), m), self._one(_table(reverse_complement_pwm(pwm), dtype), m)
 
 
-def scan(codes, pwm: np.ndarray, *, dtype=np.float64) -> tuple[np.ndarray, np.ndarray]:
-    """Scores of every window on both strands.
+def scan_tracks(codes, pwm: np.ndarray, *, dtype=np.float64) -> tuple[np.ndarray, np.ndarray]:
+    """Scores of every window on both strands for one log-odds PWM (the per-position score tracks).
 
     ``codes`` is an ``(n, L)`` code array or a :class:`Scanner` (to reuse its index over many motifs).
     Returns ``(forward, reverse)``, each ``(n, L - W + 1)``: ``forward[i, p]`` scores ``codes[i, p:p+W]``,
@@ -120,6 +120,17 @@ def scan(codes, pwm: np.ndarray, *, dtype=np.float64) -> tuple[np.ndarray, np.nd
     """
     scanner = codes if isinstance(codes, Scanner) else Scanner(codes)
     return scanner.scan(pwm, dtype=dtype)
+
+
+def _is_legacy_call(sequences, motifs) -> bool:
+    """``scan(codes, pwm)`` of earlier releases: int codes (or a Scanner) and one ``(W, 4)`` log-odds matrix."""
+    if isinstance(sequences, Scanner):
+        return True
+    if not (isinstance(sequences, np.ndarray) and sequences.dtype.kind in "iu"):
+        return False
+    if not isinstance(motifs, np.ndarray) or motifs.ndim != 2 or motifs.shape[1] != 4:
+        return False
+    return bool(np.any(motifs < 0))
 
 
 def best_hits(
@@ -139,7 +150,7 @@ def best_hits(
     n = codes.shape[0]
     if sub.shape[1] < W:
         return pd.DataFrame({"score": np.full(n, -np.inf), "position": np.full(n, -1), "strand": np.zeros(n, int)})
-    fwd, rev = scan(sub, pwm, dtype=dtype)
+    fwd, rev = scan_tracks(sub, pwm, dtype=dtype)
     fi, ri = fwd.argmax(axis=1), rev.argmax(axis=1)
     fs, rs = fwd[np.arange(n), fi], rev[np.arange(n), ri]
     use_rev = rs > fs
@@ -164,7 +175,7 @@ def max_score_in_windows(
 
     Returns ``(n, len(windows))``; ``-inf`` (max) when no window fits.
     """
-    fwd, rev = scan(codes, pwm, dtype=dtype)
+    fwd, rev = scan_tracks(codes, pwm, dtype=dtype)
     W = np.asarray(pwm).shape[0]
     m = fwd.shape[1]
     pos = np.arange(m)
@@ -190,4 +201,126 @@ def max_score_in_windows(
                 val = np.full(seg.shape[0], -np.inf)
                 val[finite] = (mx[finite, 0] + np.log2(np.exp2(seg[finite] - mx[finite]).sum(axis=1)))
                 out[:, k] = val
+    return out
+
+
+def _orient_motif(m):
+    """A ``4 x W`` matrix (rows A, C, G, T; the issue's convention) becomes ``(W, 4)``; a ``(W, 4)`` matrix (and a
+    ``4 x 4`` one) is kept; :class:`Motif` objects pass through."""
+    if isinstance(m, Motif):
+        return m
+    arr = np.asarray(m, dtype=float)
+    if arr.ndim == 2 and arr.shape[0] == 4 and arr.shape[1] != 4:
+        return arr.T
+    return arr
+
+
+def _motif_collection(motifs) -> dict | list:
+    if isinstance(motifs, Motif):
+        return [motifs]
+    if isinstance(motifs, dict):
+        return {k: _orient_motif(v) for k, v in motifs.items()}
+    if isinstance(motifs, np.ndarray) and motifs.ndim == 2:
+        return [_orient_motif(motifs)]
+    if isinstance(motifs, (list, tuple)):
+        if motifs and all(np.isscalar(r) for row in motifs if isinstance(row, (list, tuple)) for r in row) \
+                and all(isinstance(row, (list, tuple)) for row in motifs):
+            return [_orient_motif(motifs)]  # one matrix as nested lists
+        return [_orient_motif(m) for m in motifs]
+    raise TypeError(f"motifs must be a matrix, a Motif, a dict name -> matrix or a list of motifs, "
+                    f"got {type(motifs).__name__}")
+
+
+def scan(sequences, motifs, *, pvalue: float | None = None, windows=None, mask=None, background=None, names=None,
+         n_jobs: int | None = None, dtype=np.float64):
+    """Scan one or many motifs over sequences on both strands: best score, position and strand per sequence x
+    motif, and hits at a p-value threshold.
+
+    Parameters
+    ----------
+    sequences
+        Equal-length strings, an ``(n, L)`` int8 code array, or a FASTA path.
+    motifs
+        One motif (a ``4 x W`` matrix with rows A, C, G, T, a ``(W, 4)`` matrix, or a :class:`Motif`) or many
+        (``{name: matrix or Motif}``, a list of Motifs or matrices). Counts or probabilities become log-odds
+        (:func:`log_odds` with ``background``); a matrix with negative entries is taken as log-odds.
+    pvalue
+        Also call hits: every window (both strands) whose score reaches the motif's threshold for this p-value,
+        computed from the exact score distribution under ``background`` (:func:`threshold_from_pvalue`).
+    windows, mask
+        Also report the best score restricted to windows inside each ``[a, b)`` / not overlapping ``(lo, hi)``.
+    background
+        A, C, G, T frequencies (default uniform).
+    names
+        Sequence names (index of the tables; FASTA names for a FASTA path).
+    n_jobs
+        Threads over sequence chunks (results do not depend on it).
+    dtype
+        Only for the deprecated form ``scan(codes, log_odds_pwm)`` (see Notes).
+
+    Returns
+    -------
+    dict with ``scores``, ``positions`` (window start, forward coordinates, 0-based) and ``strands`` (+1/-1; the
+    forward strand and the leftmost window win ties): DataFrames sequences x motifs over the whole sequence;
+    ``window_scores`` (``{(a, b): DataFrame}``) with ``windows``/``mask``; with ``pvalue`` also ``thresholds``
+    (Series) and ``hits`` (DataFrame ``sequence``, ``motif``, ``start``, ``end``, ``strand``, ``score``,
+    ``pvalue``).
+
+    Notes
+    -----
+    All motifs are scored together by :class:`MultiScanner` (exact best scores, float32 sums re-checked in float64
+    for hits). The per-position score tracks of one PWM are :func:`scan_tracks`; the earlier form
+    ``scan(codes, pwm)`` with int codes (or a ``Scanner``) and one ``(W, 4)`` log-odds matrix still returns
+    ``(forward, reverse)`` tracks, with a ``FutureWarning``.
+    """
+    if _is_legacy_call(sequences, motifs) and pvalue is None and windows is None and mask is None and names is None:
+        import warnings
+
+        warnings.warn("scan(codes, pwm) returning per-position tracks is deprecated: use scan_tracks(codes, pwm); "
+                      "scan(sequences, motifs) returns best scores, positions, strands and hits",
+                      FutureWarning, stacklevel=2)
+        return scan_tracks(sequences, motifs, dtype=dtype)
+    import os
+
+    from ._io import read_fasta
+    from ._multiscan import MultiScanner, motif_pwms
+    from ._pvalues import score_distribution
+    from ._sequences import encode_batch
+
+    if isinstance(sequences, (str, os.PathLike)) and os.path.exists(sequences):
+        fasta_names, sequences = read_fasta(sequences)
+        names = fasta_names if names is None else names
+    codes = encode_batch(sequences)
+    n = codes.shape[0]
+    index = pd.RangeIndex(n) if names is None else pd.Index(list(names))
+    if len(index) != n:
+        raise ValueError(f"names has {len(index)} entries for {n} sequences")
+    mnames, pwms = motif_pwms(_motif_collection(motifs), background=background)
+    scanner = MultiScanner(pwms)
+    best, pos, strand = scanner.best_scores(codes, return_positions=True, n_jobs=n_jobs)
+    out: dict = {"scores": pd.DataFrame(best[:, :, 0].astype(float), index=index, columns=mnames),
+                 "positions": pd.DataFrame(pos, index=index, columns=mnames),
+                 "strands": pd.DataFrame(strand.astype(int), index=index, columns=mnames)}
+    if windows is not None or mask is not None:
+        wins = [(0, codes.shape[1])] if windows is None else [tuple(w) for w in windows]
+        bw = scanner.best_scores(codes, windows=wins, mask=mask, n_jobs=n_jobs)
+        out["window_scores"] = {w: pd.DataFrame(bw[:, :, k].astype(float), index=index, columns=mnames)
+                                for k, w in enumerate(wins)}
+    if pvalue is not None:
+        if not 0 < float(pvalue) < 1:
+            raise ValueError(f"pvalue must be in (0, 1), got {pvalue}")
+        dists = [score_distribution(p, background=background) for p in pwms]
+        thr = np.array([d.threshold(float(pvalue)) for d in dists])
+        hits = scanner.hits(codes, thr, n_jobs=n_jobs)
+        m = hits["motif"].to_numpy(dtype=int)
+        pv = np.empty(len(hits))
+        for j in np.unique(m):
+            sel = m == j
+            pv[sel] = dists[j].pvalue(hits["score"].to_numpy()[sel])
+        hits["pvalue"] = pv
+        hits["motif"] = np.asarray(mnames, dtype=object)[m]
+        if names is not None:
+            hits["sequence"] = np.asarray(index, dtype=object)[hits["sequence"].to_numpy(dtype=int)]
+        out["thresholds"] = pd.Series(thr, index=mnames, name="threshold")
+        out["hits"] = hits
     return out

@@ -9,6 +9,7 @@ import pytest
 
 from pyomics_bridge import regulatory as R
 from pyomics_bridge.regulatory._pvalues import discretize
+from pyomics_bridge.regulatory._pwm import scan_tracks
 
 
 def _brute_scan(seq_codes, pwm):
@@ -39,17 +40,17 @@ def test_scan_matches_brute_force_both_strands():
     codes = rng.integers(0, 5, size=(15, 40)).astype(np.int8)
     for W in (1, 6, 11):
         pwm = R.log_odds(rng.dirichlet(np.ones(4), size=W))
-        fwd, rev = R.scan(codes, pwm)
+        fwd, rev = scan_tracks(codes, pwm)
         for i in range(codes.shape[0]):
             bf, br = _brute_scan(codes[i].tolist(), pwm)
             assert np.allclose(fwd[i], bf, atol=1e-9) and np.allclose(rev[i], br, atol=1e-9)
     # the reverse score of a window is the forward score of its reverse complement
     pwm = R.log_odds(rng.dirichlet(np.ones(4), size=8))
-    fwd_rc, _ = R.scan(R.reverse_complement(codes), pwm)
-    _, rev = R.scan(codes, pwm)
+    fwd_rc, _ = scan_tracks(R.reverse_complement(codes), pwm)
+    _, rev = scan_tracks(codes, pwm)
     assert np.allclose(rev, fwd_rc[:, ::-1])
     # motif longer than the sequence: no window
-    assert R.scan(codes[:, :5], pwm)[0].shape == (15, 0)
+    assert scan_tracks(codes[:, :5], pwm)[0].shape == (15, 0)
 
 
 def test_best_hits_finds_planted_site_and_strand():
@@ -109,6 +110,6 @@ def test_scan_hits_pvalue_threshold():
     assert len(hits) < 3 * 1e-3 * n_windows
     dist = R.score_distribution(pwm)
     t = dist.threshold(1e-3)
-    fwd, rev = R.scan(codes, dist.int_matrix / 100 + pwm.min(axis=1, keepdims=True))
+    fwd, rev = scan_tracks(codes, dist.int_matrix / 100 + pwm.min(axis=1, keepdims=True))
     assert len(hits) == int((np.round((fwd - dist.offset) * 100) >= np.round((t - dist.offset) * 100)).sum()
                             + (np.round((rev - dist.offset) * 100) >= np.round((t - dist.offset) * 100)).sum())
