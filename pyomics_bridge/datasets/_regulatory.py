@@ -20,7 +20,9 @@ def synthetic_tf_binding(
     """Two classes of TF-bound sequences sharing a core motif, with planted class differences.
 
     See :func:`pyomics_bridge.regulatory.simulate_tf_binding` for the model. Scenarios: ``"null"`` (no signal),
-    ``"calibrated"`` (strength 1), ``"strong"`` (2.5), ``"confounded"`` (GC-rich environment only).
+    ``"calibrated"`` (strength 1), ``"strong"`` (2.5), ``"confounded"`` (GC-rich environment only),
+    ``"grammar"`` (a co-factor at a fixed spacing in class A, shifted in class B) and ``"paralog"`` (half of class B
+    bound through a similar PWM); these two add ``truth_grammar``, ``truth_grammar_site`` and ``truth_paralog``.
 
     Returns
     -------

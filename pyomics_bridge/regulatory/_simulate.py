@@ -9,6 +9,17 @@ Class 1 ("A") and class 0 ("B") are peaks of the same TF. With strength ``S`` (0
 - **co-factors**: motif ``GATAx`` within +-150 bp in ``0.08 + 0.20 S`` of A vs ``0.08`` of B; motif ``CEBPx`` within
   +-400 bp in ``0.08 + 0.20 S`` of B vs ``0.08`` of A (random strand, never overlapping the core).
 
+Further scenarios (spec section 7) add two determinants, each with its own strength:
+
+- **grammar** (``G``): a co-factor ``SOXx`` on the core's strand in ``0.40 G`` of *both* classes, at a fixed
+  spacing (start 8 bp after the core's end) in class A and shifted 10-25 bp further downstream in class B. Both
+  positions lie in the same 50-bp bins and the same co-factor windows, so no additive feature of the three
+  families separates the classes; only a model of relative position (a CNN, a gapped k-mer SVM) can. This is a
+  documented deficit of the additive model, not a bug;
+- **paralog** (``P``): in ``0.5 P`` of class B the core site is drawn from a paralogous motif ``FOXy`` that differs
+  from the target at two positions (offset 6: A -> A/G; offset 9: A/T -> C/G), so the core family must learn a
+  discriminative logo; anchoring still uses the target motif.
+
 Sequences are generated in the motif's orientation, then half of them are reverse-complemented, so a pipeline
 must re-orient on the anchor's strand. All motifs are designed here from IUPAC consensus strings (they are
 stand-ins for FOXA1, GATA1 and CEBPB, not JASPAR matrices).
@@ -39,12 +50,18 @@ GC_RICH_CHAIN = np.array([
 _IUPAC = {"A": "A", "C": "C", "G": "G", "T": "T", "W": "AT", "S": "CG", "R": "AG", "Y": "CT", "K": "GT",
           "M": "AC", "N": "ACGT"}
 
+_ZERO = {"core": 0.0, "environment": 0.0, "cofactor": 0.0, "grammar": 0.0, "paralog": 0.0}
 SCENARIOS = {
-    "null": {"core": 0.0, "environment": 0.0, "cofactor": 0.0},
-    "calibrated": {"core": 1.0, "environment": 1.0, "cofactor": 1.0},
-    "strong": {"core": 2.5, "environment": 2.5, "cofactor": 2.5},
-    "confounded": {"core": 0.0, "environment": 1.5, "cofactor": 0.0},
+    "null": dict(_ZERO),
+    "calibrated": {**_ZERO, "core": 1.0, "environment": 1.0, "cofactor": 1.0},
+    "strong": {**_ZERO, "core": 2.5, "environment": 2.5, "cofactor": 2.5},
+    # GC-rich environment only: the co-factor family must not win by picking CpG-containing motifs
+    "confounded": {**_ZERO, "environment": 1.5},
+    "grammar": {**_ZERO, "grammar": 1.0},
+    "paralog": {**_ZERO, "paralog": 1.0},
 }
+GRAMMAR_GAP = 8  # bp between the core's end and the SOXx site in class A
+GRAMMAR_SHIFT = (10, 25)  # extra bp downstream in class B
 
 
 def consensus_motif(consensus: str, *, name: str, main: float = 0.85, matrix_id: str = "") -> Motif:
@@ -63,17 +80,20 @@ def consensus_motif(consensus: str, *, name: str, main: float = 0.85, matrix_id:
 
 
 def default_motifs(n_decoys: int = 30, seed: int = 12345) -> dict:
-    """Target core motif, the two planted co-factors and ``n_decoys`` random decoy motifs (fixed seed)."""
+    """Target core motif, the two planted co-factors, ``n_decoys`` random decoy motifs (fixed seed), the
+    ``grammar`` co-factor and the ``paralog`` core motif."""
     target = consensus_motif("CTGTTTACTWAG", name="FOXx", matrix_id="SIM0001", main=0.9)
     gata = consensus_motif("TCWGATAAGR", name="GATAx", matrix_id="SIM0002", main=0.92)
     cebp = consensus_motif("ATTGCGCAAT", name="CEBPx", matrix_id="SIM0003")
+    sox = consensus_motif("ACCATTGTTC", name="SOXx", matrix_id="SIM0004", main=0.9)
+    paralog = consensus_motif("CTGTTTRCTSAG", name="FOXy", matrix_id="SIM0005", main=0.9)
     rng = np.random.default_rng(seed)
     decoys = []
     for i in range(n_decoys):
         w = int(rng.integers(6, 13))
         decoys.append(Motif(name=f"DECOY{i + 1}", matrix=rng.dirichlet(np.full(4, 0.35), size=w),
                             matrix_id=f"SIM{i + 100:04d}", kind="probabilities", nsites=20))
-    return {"target": target, "cofactors": [gata, cebp], "decoys": decoys}
+    return {"target": target, "cofactors": [gata, cebp], "decoys": decoys, "grammar": sox, "paralog": paralog}
 
 
 def fit_markov(codes: np.ndarray, order: int = 1, *, pseudocount: float = 1.0) -> np.ndarray:
@@ -131,9 +151,14 @@ def simulate_tf_binding(
 ) -> dict:
     """Simulate two classes of peak sequences with planted determinants (see module docstring).
 
+    ``scenario`` is one of ``"null"``, ``"calibrated"``, ``"strong"``, ``"confounded"``, ``"grammar"``,
+    ``"paralog"``; ``strengths`` overrides its strengths (keys ``core``, ``environment``, ``cofactor``,
+    ``grammar``, ``paralog``).
+
     Returns a dict with ``codes`` (``(2 n, length)`` int8), ``y`` (1 = class A), ``truth`` (per-sequence indicator
-    arrays ``flank``, ``environment``, ``cofactor_A``, ``cofactor_B`` plus ``strand`` and ``core_start``), ``motifs``
-    (target, cofactors, decoys) and ``params``.
+    arrays ``flank``, ``environment``, ``cofactor_A``, ``cofactor_B``, ``grammar`` (the class-A positioned
+    ``SOXx`` site), ``grammar_site`` (a ``SOXx`` site at either spacing), ``paralog`` (core drawn from ``FOXy``)
+    plus ``strand`` and ``core_start``), ``motifs`` (target, cofactors, decoys, grammar, paralog) and ``params``.
 
     ``background`` chooses the Markov chains of the background and of the GC-rich segments: ``"builtin"`` (order 1,
     designed here; the default, available everywhere), ``"peaks"`` (order 2, fitted on the real Oct4 + MafK peaks of
@@ -146,6 +171,9 @@ def simulate_tf_binding(
     if length < 200:
         raise ValueError("length must be >= 200")
     s = dict(SCENARIOS[scenario])
+    unknown = sorted(set(strengths or {}) - set(s))
+    if unknown:
+        raise ValueError(f"strengths has unknown keys {unknown}; expected a subset of {sorted(s)}")
     s.update(strengths or {})
     motifs = default_motifs(n_decoys)
     target, (gata, cebp) = motifs["target"], motifs["cofactors"]
@@ -158,6 +186,11 @@ def simulate_tf_binding(
     W = target.width
     cs = c - W // 2
     codes[:, cs : cs + W] = _sample_motif(target, n, rng)
+    # paralog core sites (class B only); drawn from their own stream so other scenarios are unchanged
+    rng_extra = rng.spawn(1)[0]
+    paralog = _exact_fraction(y, 0.0, min(0.5 * s["paralog"], 1.0), rng_extra)
+    if paralog.any():
+        codes[paralog, cs : cs + W] = _sample_motif(motifs["paralog"], int(paralog.sum()), rng_extra)
     # core flank
     flank_pos = cs + W + 1
     p_flank = min(0.25 * s["core"], 1.0)
@@ -188,6 +221,23 @@ def simulate_tf_binding(
                     break
             codes[i, pos : pos + w] = site
         truth[key] = has
+    # grammar: SOXx on the core's strand, fixed spacing in class A, shifted downstream in class B
+    p_gr = min(0.40 * s["grammar"], 1.0)
+    site = _exact_fraction(y, p_gr, p_gr, rng_extra)
+    if site.any():
+        sox = motifs["grammar"]
+        idx = np.nonzero(site)[0]
+        start = np.full(idx.size, cs + W + GRAMMAR_GAP)
+        in_b = y[idx] == 0
+        start[in_b] += rng_extra.integers(GRAMMAR_SHIFT[0], GRAMMAR_SHIFT[1] + 1, size=int(in_b.sum()))
+        if start.max() + sox.width > length:
+            raise ValueError("length is too short for the grammar scenario")
+        sites = _sample_motif(sox, idx.size, rng_extra)
+        cols = start[:, None] + np.arange(sox.width)[None, :]
+        codes[idx[:, None], cols] = sites
+    truth["grammar"] = site & (y == 1)
+    truth["grammar_site"] = site
+    truth["paralog"] = paralog
     # random orientation of the whole sequence
     minus = rng.random(n) < 0.5
     codes[minus] = reverse_complement(codes[minus])

@@ -104,6 +104,7 @@ def tfscope(
     cv: int = 5,
     Cs=None,
     select: str = "1se",
+    predict_select: str | None = None,
     guard: bool = True,
     stability: int = 50,
     combine: str = "stack",
@@ -144,6 +145,10 @@ def tfscope(
     test_size, cv, Cs, select, guard, stability
         Model: held-out fraction (stratified), CV folds, C grid, ``"1se"``/``"best"``, no-signal guard and the
         number of stability-selection refits.
+    predict_select
+        ``None`` (scores from the ``select`` model) or ``"best"``/``"1se"``: the penalty rule of the models that
+        produce the scores and AUCs, while ``coef_*`` (interpretation) keep ``select``. ``"best"`` predicts with
+        the CV-best C (denser, usually a higher AUC) and reports the sparse 1-SE coefficients.
     combine
         How the ``full`` and ``drop_<family>`` models combine families: ``"stack"`` (default) weighs each
         family's own L1-logistic score by a logistic model fitted on out-of-fold family scores of the training
@@ -244,7 +249,7 @@ def tfscope(
     for (mname, cols), seed in zip(models.items(), model_seeds, strict=True):
         res = fit_lasso_logistic(X[tr][:, cols], yk[tr], Cs=Cs, cv=cv, select=select, guard=guard,
                                  stability=0 if mname.startswith("drop_") else stability,
-                                 random_state=seed, n_jobs=n_jobs)
+                                 predict=predict_select, random_state=seed, n_jobs=n_jobs)
         s = res.decision_function(X[:, cols])
         scores[mname] = s
         fitted[mname] = res
@@ -252,7 +257,7 @@ def tfscope(
         fpr, tpr, _ = roc_curve(yk[te], s[te])
         roc[mname] = {"fpr": fpr, "tpr": tpr}
         rows.append({"model": mname, "test_auc": auc, "test_auprc": float(average_precision_score(yk[te], s[te])),
-                     "cv_auc": res.cv_auc_mean, "cv_auc_se": res.cv_auc_se, "C": res.C,
+                     "cv_auc": res.cv_auc_mean, "cv_auc_se": res.cv_auc_se, "C": res.C, "C_predict": res.predict_C,
                      "n_features": int(cols.sum()), "n_selected": int(res.selected.size),
                      "no_signal": res.no_signal})
         if not mname.startswith("drop_"):
@@ -318,8 +323,13 @@ def _stack(X, var, fam, present, aligned, yk, tr, te, es_kw, scores, fitted, row
     blocks = {f: block(f) for f in present}
     fam_scores = {f: (scores[f], fitted[f].no_signal) for f in present}
     subsets = {"full": present} | {f"drop_{f}": [g for g in present if g != f] for f in present}
+    # label-free families reuse the out-of-fold scores of their own CV; the searched environment is refitted per
+    # fold at its chosen penalty (see _stacking)
+    supervised = {"environment"} if es_kw is not None else set()
+    oof = {f: fitted[f].oof for f in present if f not in supervised}
+    fixed_c = {f: fitted[f].predict_C for f in present if f in supervised}
     stacked = stacked_scores(blocks, yk, tr, fam_scores, subsets=subsets, cv=cv, Cs=Cs, select=select,
-                             guard=guard, random_state=seed, n_jobs=n_jobs)
+                             guard=guard, random_state=seed, n_jobs=n_jobs, family_oof=oof, family_C=fixed_c)
     info = {}
     for mname, fams in subsets.items():
         s, inf = stacked[mname]
@@ -333,7 +343,7 @@ def _stack(X, var, fam, present, aligned, yk, tr, te, es_kw, scores, fitted, row
         nsel = int(sum(fitted[f].selected.size for f in w if w[f] != 0))
         rows.append({"model": mname, "test_auc": auc,
                      "test_auprc": float(average_precision_score(yk[te], sc)), "cv_auc": np.nan,
-                     "cv_auc_se": np.nan, "C": np.nan, "n_features": int(sum((fam == f).sum() for f in fams)),
+                     "cv_auc_se": np.nan, "C": np.nan, "C_predict": np.nan, "n_features": int(sum((fam == f).sum() for f in fams)),
                      "n_selected": nsel, "no_signal": not w})
         if mname == "full":
             coef = np.zeros(fam.size)

@@ -44,6 +44,7 @@ def tfscope(
     cv: int = 5,
     Cs=None,
     select: str = "1se",
+    predict_select: str | None = None,
     guard: bool = True,
     stability: int = 50,
     combine: str = "stack",
@@ -82,6 +83,9 @@ def tfscope(
         Co-factor half-windows (bp).
     test_size, cv, Cs, select, guard, stability
         Held-out fraction, CV folds, C grid, ``"1se"``/``"best"``, no-signal guard, stability refits.
+    predict_select
+        Penalty rule for the scores (AUCs) when it should differ from ``select`` (e.g. ``"best"`` with 1-SE
+        coefficients for interpretation); ``None``: same as ``select``.
     combine
         ``"stack"`` (default: per-family models weighed by a logistic model on out-of-fold family scores) or
         ``"lasso"`` (one L1-logistic model on all features) for the ``full`` and drop-family models.
@@ -141,7 +145,7 @@ def tfscope(
         chroms = get_obs_vector(adata, chromosome_key, kind="categorical").astype(str)
     res = _tfscope(seqs, y, core, cofs, search=search, width=width, pvalue=pvalue, flank=flank,
                    families=families, env_k=env_k, env_bins=env_bins, env_span=env_span, env_search=env_search,
-                   cofactor_windows=cofactor_windows, test_size=test_size, cv=cv, Cs=Cs, select=select,
+                   cofactor_windows=cofactor_windows, test_size=test_size, cv=cv, Cs=Cs, select=select, predict_select=predict_select,
                    guard=guard, stability=stability, combine=combine, random_state=random_state, n_jobs=n_jobs,
                    test_chromosomes=test_chromosomes, chromosomes=chroms,
                    names=np.asarray(adata.obs_names))
@@ -163,7 +167,7 @@ def tfscope(
               "width": width, "pvalue": pvalue, "flank": flank, "families": list(families), "env_k": list(env_k),
               "env_bins": list(env_bins), "env_span": env_span, "env_search": env_search,
               "cofactor_windows": list(cofactor_windows), "test_size": test_size, "cv": cv,
-              "select": select, "guard": guard, "stability": stability, "combine": combine,
+              "select": select, "predict_select": predict_select, "guard": guard, "stability": stability, "combine": combine,
               "random_state": random_state,
               "test_chromosomes": None if test_chromosomes is None else list(np.atleast_1d(test_chromosomes)),
               "chromosome_key": chromosome_key,

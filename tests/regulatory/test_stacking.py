@@ -120,3 +120,35 @@ def test_tfscope_estimator_two_sequence_sets(tmp_path):
         R.TFscope().fit(s1, [], target.probabilities.T)
     with pytest.raises(ValueError, match="same length"):
         R.TFscope().fit(s1, [s[:-1] for s in s2], target.probabilities.T)
+
+
+def test_predict_rule_and_out_of_fold_scores():
+    from sklearn.metrics import roc_auc_score
+
+    from pyomics_bridge.regulatory._model import fit_lasso_logistic
+
+    rng = np.random.default_rng(2)
+    n = 400
+    y = np.repeat([0, 1], n // 2)
+    F = rng.normal(size=(n, 40))
+    F[:, :3] += 0.6 * y[:, None]
+    Cs = np.logspace(-3, 0, 8)
+    a = fit_lasso_logistic(F, y, Cs=Cs, cv=5, select="1se", predict="best", random_state=0, n_jobs=1)
+    b = fit_lasso_logistic(F, y, Cs=Cs, cv=5, select="best", random_state=0, n_jobs=1)
+    # interpretation at the 1-SE C, prediction at the CV-best C: the same model as select="best"
+    assert a.predict_C == b.C and a.C <= a.predict_C
+    pc = a.coef if a.predict_coef is None else a.predict_coef  # None: both rules chose the same C
+    assert np.count_nonzero(a.coef) <= np.count_nonzero(pc)
+    np.testing.assert_allclose(a.decision_function(F), b.decision_function(F))
+    assert set(np.nonzero(a.coef)[0][:3]) <= {0, 1, 2}
+    # out-of-fold scores are honest (close to the CV AUC, well below the in-sample AUC of a dense model)
+    oof_auc = roc_auc_score(y, a.oof)
+    assert 0.7 < oof_auc < roc_auc_score(y, a.decision_function(F)) + 0.02
+    assert abs(oof_auc - b.cv_auc_mean) < 0.05
+    # pure noise: the guard fires, both models are zero and so are the out-of-fold scores
+    z = fit_lasso_logistic(rng.normal(size=(n, 40)), y, Cs=Cs, predict="best", random_state=0, n_jobs=1)
+    assert z.no_signal and not z.coef.any() and not z.oof.any()
+    assert z.predict_coef is None or not z.predict_coef.any()
+    np.testing.assert_allclose(z.decision_function(F), z.intercept)
+    with pytest.raises(ValueError, match="predict"):
+        fit_lasso_logistic(F, y, predict="max")
