@@ -68,7 +68,6 @@ __all__ = [
     "ICE",
     "ICEResult",
     "MDS",
-    "METHODS",
     "NMDS",
     "NegativeBinomialStructure",
     "PM1",
