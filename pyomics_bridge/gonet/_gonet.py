@@ -50,6 +50,12 @@ def _as_matrix(X, feature_names=None, layer=None, *, where: str = "X"):
         raise ValidationError(f"{where} must be 2-D (samples × genes), got shape {M.shape}")
     if names is not None and len(names) != M.shape[1]:
         raise ValidationError(f"feature_names has {len(names)} names for {M.shape[1]} columns of {where}")
+    finite = np.isfinite(M)
+    if not finite.all():
+        r, c = np.argwhere(~finite)[0]
+        col = f"gene {str(names[c])!r}" if names is not None else f"column {c}"
+        raise ValidationError(f"{where} has {int((~finite).sum())} non-finite value(s) (NaN or inf), e.g. row {r}, "
+                              f"{col}; expected finite numbers: impute or drop them")
     if names is not None:
         dup = pd.Index(names)[pd.Index(names).duplicated()].unique().tolist()
         if dup:
@@ -102,6 +108,7 @@ def layers_for_genes(ontology: Ontology, names, *, levels=None, min_genes: int =
     if ontology.annotations is None:
         raise ValidationError("ontology has no annotations: build it with Ontology.from_edges / from_debian / "
                               "from_obo_gaf or add them with ontology.with_annotations(...)")
+    ontology.check_acyclic(relations=sorted(set(relations) | set(propagate_relations)))
     names = [str(n) for n in names]
     mapped = _map_genes(ontology, names)
     col_of_gene: dict[str, str] = {}

@@ -58,6 +58,16 @@ def _adam_steps(opt, lr):
     return step_of
 
 
+def check_class_counts(classes, counts, *, need: str, escape: str, minimum: int = 2) -> None:
+    """Raise a :class:`ValidationError` naming every class with fewer than ``minimum`` samples."""
+    counts = np.asarray(counts)
+    small = [(c, int(n)) for c, n in zip(np.asarray(classes).tolist(), counts.tolist(), strict=True) if n < minimum]
+    if small:
+        desc = ", ".join(f"{c!r} has {n} sample(s)" for c, n in small[:5])
+        more = f" and {len(small) - 5} more" if len(small) > 5 else ""
+        raise ValidationError(f"class {desc}{more}; {need} needs >= {minimum} per class (or {escape})")
+
+
 class GONetClassifier:
     """GO-structured phenotype classifier: genes → deepest GO level terms → ... → top level → classes.
 
@@ -88,7 +98,9 @@ class GONetClassifier:
         cross-entropy, lower is better) or ``"accuracy"`` (validation accuracy, higher is better; more robust
         for over-parameterised dense/soft nets, whose validation loss rises from over-confidence while their
         accuracy still improves). ``patience=None`` or ``validation_fraction=0``: no stopping, train
-        ``max_epochs``. With ``restore_best`` the weights of the best epoch are restored.
+        ``max_epochs``. With ``restore_best`` the weights of the best epoch are restored. The validation split
+        needs >= 2 samples of every class (else a ``ValidationError`` naming the classes; no unstratified
+        fallback).
     class_weight
         ``"balanced"`` or ``None``.
     init
@@ -226,8 +238,12 @@ class GONetClassifier:
         n_genes = len(self.go_layers.genes)
         if X.ndim != 2 or X.shape[1] != n_genes:
             raise ValidationError(f"X must have shape (n_samples, {n_genes}) (columns = go_layers.genes), got {X.shape}")
-        if not np.isfinite(X).all():
-            raise ValidationError("X has non-finite values")
+        finite = np.isfinite(X)
+        if not finite.all():
+            r, c = np.argwhere(~finite)[0]
+            raise ValidationError(f"X has {int((~finite).sum())} non-finite value(s) (NaN or inf), e.g. row {r}, "
+                                  f"column {c} (gene {str(self.go_layers.genes[c])!r}); expected finite numbers: impute "
+                                  f"or drop them")
         return X
 
     def _device(self):
@@ -342,8 +358,10 @@ class GONetClassifier:
         if vf > 0 and self.patience is not None:
             from sklearn.model_selection import train_test_split
 
-            counts = np.bincount(y_idx)
-            strat = y_idx if counts.min() >= 2 and round(vf * len(idx)) >= len(counts) else None
+            counts = np.bincount(y_idx, minlength=n_classes)
+            check_class_counts(self.classes_, counts, need="early stopping on a validation split",
+                               escape="validation_fraction=0 or patience=None")
+            strat = y_idx if round(vf * len(idx)) >= len(counts) else None
             idx, val_idx = train_test_split(idx, test_size=vf, stratify=strat,
                                             random_state=seeds[1] % (2**31))
         module = module.to(dev)

@@ -156,8 +156,11 @@ class Ontology:
             raise ValidationError(f"gene_terms: {int(bad.sum())} annotation(s) to unknown term ids, e.g. gene "
                                   f"{ex['gene']!r} -> {ex['go_id']!r}; terms must be keys of the ontology")
         ann = ann.drop_duplicates(["gene", "go_id"]).reset_index(drop=True)
-        return Ontology(terms=self.terms, edges=self.edges, annotations=ann,
-                        gene_ids=self.gene_ids if gene_ids is None else gene_ids)
+        out = Ontology(terms=self.terms, edges=self.edges, annotations=ann,
+                       gene_ids=self.gene_ids if gene_ids is None else gene_ids)
+        if hasattr(self, "_acyclic_key"):
+            out._acyclic_key = self._acyclic_key
+        return out
 
     @classmethod
     def from_debian(cls, *, ontology: str = "BP", exclude_evidence: Sequence[str] = (),
@@ -182,6 +185,21 @@ class Ontology:
         return ont.with_annotations(ann[ann["go_id"].isin(ont.terms.index)])
 
     # ---- structure
+    def check_acyclic(self, *, relations: Sequence[str] | None = None) -> Ontology:
+        """Raise a :class:`ValidationError` naming the terms of a cycle of the ``relations`` edges (default: all
+        relation types); returns ``self``. O(edges); run by the file readers, :func:`build_layers` and
+        :class:`~pyomics_bridge.gonet.GONet`."""
+        key = (id(self.edges), len(self.edges), None if relations is None else tuple(sorted(relations)))
+        if getattr(self, "_acyclic_key", None) == key:
+            return self
+        rels = sorted(self.edges["relation"].unique()) if relations is None else list(relations)
+        cycle = _find_cycle(self._parents(rels))
+        if cycle:
+            raise ValidationError(f"the ontology has a cycle through term {cycle[0]!r}: {' -> '.join(cycle)} "
+                                  f"(child -> parent, relations {rels}); an ontology must be acyclic (a DAG)")
+        self._acyclic_key = key
+        return self
+
     def _parents(self, relations: Sequence[str]) -> dict[str, list[str]]:
         e = self.edges[self.edges["relation"].isin(list(relations))]
         out: dict[str, list[str]] = {}
@@ -383,7 +401,7 @@ def read_obo(path: str | Path, *, namespace: str | None = "biological_process") 
         keep = set(t.index[t["namespace"] == namespace])
         t = t.loc[t.index.isin(keep)]
         e = e[e["child"].isin(keep) & e["parent"].isin(keep)]
-    return Ontology(terms=t, edges=e.reset_index(drop=True))
+    return Ontology(terms=t, edges=e.reset_index(drop=True)).check_acyclic()
 
 
 def read_gaf(path: str | Path, *, aspect: str = "P", exclude_evidence: Sequence[str] = ("ND",),
@@ -656,6 +674,7 @@ def build_layers(
                                   "the ontology with Ontology.from_edges / from_debian / from_obo_gaf")
     if gene_ids is None:
         gene_ids = ontology.gene_ids
+    ontology.check_acyclic(relations=sorted(set(relations) | set(propagate_relations)))
     levels = [int(v) for v in levels]
     if any(b != a - 1 for a, b in zip(levels, levels[1:], strict=False)):
         raise ValidationError(f"levels must be consecutive and decreasing (e.g. [7, 6, 5]), got {levels}")

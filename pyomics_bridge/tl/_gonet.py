@@ -17,7 +17,7 @@ from .._conventions import (
 )
 
 
-def _go_input(adata_names, layers, *, min_genes: int):
+def _go_input(adata_names, layers, *, min_genes: int, min_coverage: float):
     """Map ``var_names`` to the layers' genes, keep the deepest-level terms with ≥ ``min_genes`` mapped genes."""
     from ..gonet import harmonize_gene_ids
 
@@ -33,6 +33,14 @@ def _go_input(adata_names, layers, *, min_genes: int):
             col_of_gene[g] = j
     e0 = layers.edges[0]
     have = np.array([layers.genes[i] in col_of_gene for i in range(len(layers.genes))])
+    n_mapped = int(sum(g in pos for g in mapped.to_numpy()))
+    frac = n_mapped / max(len(names), 1)
+    if frac < min_coverage:
+        miss = [n for n, g in zip(names, mapped.to_numpy(), strict=True) if g not in pos][:5]
+        raise ValidationError(
+            f"only {n_mapped} of {len(names)} genes of adata.var_names ({frac:.1%}) are in the GO layers "
+            f"(min_coverage={min_coverage}); unmatched e.g. {miss}. var_names must be symbols, Entrez or Ensembl "
+            f"ids of the layers' organism")
     counts = np.bincount(e0[have[e0[:, 0]], 1], minlength=len(layers.terms[0]))
     keep = [t for t, c in zip(layers.terms[0], counts, strict=False) if c >= min_genes]
     if not keep:
@@ -41,7 +49,7 @@ def _go_input(adata_names, layers, *, min_genes: int):
             f"({len(col_of_gene)} of {len(names)} genes mapped to GO); var_names must be symbols, Entrez or Ensembl ids")
     sub = layers.subset(keep).restrict_genes(col_of_gene)
     cols = np.array([col_of_gene.get(g, -1) for g in sub.genes])
-    return sub, cols, len(col_of_gene)
+    return sub, cols, len(col_of_gene), frac
 
 
 def gonet(
@@ -53,6 +61,7 @@ def gonet(
     ontology=None,
     layer: str | None = None,
     min_genes: int = 3,
+    min_coverage: float = 0.2,
     test_size: float = 0.25,
     relevance: str = "lrp",
     max_epochs: int = 40,
@@ -63,6 +72,12 @@ def gonet(
     aux_heads: bool = True,
     patience: int = 10,
     monitor: str = "loss",
+    init: str = "random",
+    first_activation: str | None = None,
+    freeze_first: bool = False,
+    term_penalty=0.0,
+    penalty_cv: int = 3,
+    validation_fraction: float = 0.15,
     n_seeds: int = 1,
     top_k: int = 10,
     device: str = "auto",
@@ -102,8 +117,18 @@ def gonet(
         Use ``adata.layers[layer]`` instead of ``.X``.
     min_genes
         Keep the deepest-level terms with at least this many genes present in ``adata``.
+    min_coverage
+        Minimum share of ``var_names`` found in the GO layers (or the ontology's annotations); below it a
+        :class:`ValidationError` is raised (wrong gene ids or organism). The share is stored in
+        ``uns[key_added]["coverage"]``.
     test_size
-        Fraction of samples held out for the test accuracy (0: train on all).
+        Fraction of samples held out for the test accuracy (0: train on all). The split is stratified, so every
+        class needs >= 2 samples (else a :class:`ValidationError` naming the classes).
+    init, first_activation, freeze_first, term_penalty, penalty_cv, validation_fraction
+        Passed to :class:`~pyomics_bridge.gonet.GONetClassifier`: the "structure prior" design of
+        ``docs/gonet.md`` is ``init="pca", first_activation="identity", freeze_first=True, term_penalty=0.01``
+        (with ``lr=1e-2``). The network's early-stopping validation split (``validation_fraction`` of the
+        training samples, with ``patience``) needs >= 2 training samples per class.
     relevance
         ``"lrp"`` (LRP-ε) or ``"gradxact"`` (gradient × activation); explains each sample's true class.
     monitor
@@ -129,7 +154,8 @@ def gonet(
     (samples × terms, columns in ``uns[key_added]["terms"]`` order) and ``uns[key_added]`` with ``terms``
     (GO id, name, level, n_genes, mean_abs_relevance), ``class_relevance`` (classes × terms, mean signed
     relevance), ``accuracy_test``, ``accuracy_train``, ``classes``, ``history``, ``go_leakage``,
-    ``n_genes_mapped``, ``fit_seconds``, ``device``, ``params`` and ``versions``; with ``n_seeds >= 2`` also
+    ``n_genes_mapped``, ``coverage`` (share of ``var_names`` mapped), ``term_penalty`` (the value used, chosen
+    by inner CV when a sequence was given), ``fit_seconds``, ``device``, ``params`` and ``versions``; with ``n_seeds >= 2`` also
     ``stability`` (``jaccard``, ``jaccard_min``, ``spearman``, ``k``, ``n_runs``, ``accuracy_test`` per seed)
     and the column ``top_k_frequency`` of ``terms`` (share of seeds with the term in the top ``top_k``).
     """
@@ -156,11 +182,18 @@ def gonet(
         from ..gonet._gonet import layers_for_genes
 
         var = pd.Index(adata.var_names.astype(str))
-        sub, col_names, cov = layers_for_genes(ontology, var, min_genes=min_genes)
-        cols, n_mapped = var.get_indexer(col_names), cov["n_mapped"]
+        sub, col_names, cov = layers_for_genes(ontology, var, min_genes=min_genes, min_coverage=min_coverage)
+        cols, n_mapped, frac = var.get_indexer(col_names), cov["n_mapped"], cov["fraction"]
     else:
         layers = load_bundled_layers() if go_layers is None else go_layers
-        sub, cols, n_mapped = _go_input(adata.var_names, layers, min_genes=min_genes)
+        sub, cols, n_mapped, frac = _go_input(adata.var_names, layers, min_genes=min_genes,
+                                              min_coverage=min_coverage)
+    if test_size > 0:
+        from ..gonet._models import check_class_counts
+
+        classes, counts = np.unique(y, return_counts=True)
+        check_class_counts(classes, counts, need=f"the stratified train/test split of obs[{groupby!r}]",
+                           escape="test_size=0")
     Xg = np.zeros((adata.n_obs, len(sub.genes)), dtype=np.float32)
     Xg[:] = X[:, cols]
     idx = np.arange(adata.n_obs)
@@ -168,16 +201,16 @@ def gonet(
 
     seed = int(root_seed_sequence(random_state).generate_state(1)[0] % (2**31)) if random_state is not None else None
     if test_size > 0:
-        _, counts = np.unique(y, return_counts=True)
-        tr, te = train_test_split(idx, test_size=test_size, stratify=y if counts.min() >= 2 else None,
-                                  random_state=seed)
+        tr, te = train_test_split(idx, test_size=test_size, stratify=y, random_state=seed)
     else:
         tr, te = idx, idx[:0]
     net_seeds = [random_state] if n_seeds == 1 else [
         random_state, *root_seed_sequence(random_state).spawn(int(n_seeds) - 1)]
     ests = [GONetClassifier(sub, mode=model, max_epochs=max_epochs, lr=lr, batch_size=batch_size, dropout=dropout,
                             alpha=alpha, aux_heads=aux_heads, patience=patience, monitor=monitor, device=device,
-                            n_threads=n_threads,
+                            n_threads=n_threads, init=init, first_activation=first_activation,
+                            freeze_first=freeze_first, term_penalty=term_penalty, penalty_cv=penalty_cv,
+                            validation_fraction=validation_fraction,
                             random_state=s).fit(Xg[tr], y[tr]) for s in net_seeds]
     est = ests[0]
     proba = est.predict_proba(Xg)
@@ -216,7 +249,10 @@ def gonet(
         params={"groupby": groupby, "model": model, "layer": layer, "min_genes": min_genes, "test_size": test_size,
                 "relevance": relevance, "max_epochs": max_epochs, "lr": lr, "batch_size": batch_size,
                 "dropout": dropout, "alpha": alpha, "aux_heads": aux_heads, "patience": patience, "monitor": monitor,
-                "n_seeds": n_seeds, "top_k": top_k,
+                "n_seeds": n_seeds, "top_k": top_k, "min_coverage": min_coverage, "init": init,
+                "first_activation": first_activation, "freeze_first": freeze_first,
+                "term_penalty": term_penalty if np.ndim(term_penalty) == 0 else np.asarray(term_penalty, float),
+                "penalty_cv": penalty_cv, "validation_fraction": validation_fraction,
                 "random_state": random_state,
                 "go_layers": "ontology" if ontology is not None else "bundled" if go_layers is None else "user"},
         obs={f"{key_added}_pred": pd.Categorical(pred.astype(str), categories=est.classes_.astype(str)),
@@ -226,6 +262,7 @@ def gonet(
              "accuracy_test": float(np.mean(pred[te] == y[te])) if len(te) else float("nan"),
              "accuracy_train": float(np.mean(pred[tr] == y[tr])), "history": hist,
              "go_leakage": np.asarray(est.go_leakage(), dtype=float), "n_genes_mapped": int(n_mapped),
+             "coverage": float(frac), "term_penalty": float(est.term_penalty_),
              "layer_sizes": np.asarray(sub.sizes), "fit_seconds": float(est.fit_seconds_), "device": est.device_,
              **stability},
     )

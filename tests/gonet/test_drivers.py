@@ -89,3 +89,70 @@ def test_tl_gonet_and_plot(tmp_path):
     assert len(ax.patches) == 3
     with pytest.raises(ValueError, match="unknown group"):
         gonet_terms(out, group="9")
+
+
+def test_tl_gonet_bad_input_classes_and_coverage():
+    pytest.importorskip("torch")
+    from pyomics_bridge._conventions import ValidationError
+    from pyomics_bridge.tl._gonet import gonet
+
+    a = synthetic_go_phenotype(n_samples=60, n_terms=10, random_state=2)
+    b = a.copy()
+    b.obs["phenotype"] = np.array(["0"] * 58 + ["1", "2"])
+    with pytest.raises(ValidationError, match=r"class '1' has 1 sample\(s\), '2' has 1 sample\(s\); the stratified "
+                                              r"train/test split of obs\['phenotype'\] needs >= 2 per class"):
+        gonet(b, groupby="phenotype", max_epochs=1, n_threads=1)
+    assert "gonet" not in b.uns
+    # coverage: 97 % of the genes renamed to unknown ids (the audit's 3 % case) -> error; 70 % -> stored share
+    rng = np.random.default_rng(0)
+    names = np.asarray(a.var_names.astype(str), dtype=object)
+    order = rng.permutation(a.n_vars)
+    n_keep = int(round(0.03 * a.n_vars))
+    few = np.zeros(a.n_vars, bool)
+    few[order[:n_keep]] = True
+    c = a.copy()
+    c.var_names = [n if k else f"unknown{i}" for i, (n, k) in enumerate(zip(names, few, strict=True))]
+    with pytest.raises(ValidationError, match=rf"only {n_keep} of {a.n_vars} genes .*min_coverage=0.2"):
+        gonet(c, groupby="phenotype", max_epochs=1, n_threads=1)
+    keep = np.zeros(a.n_vars, bool)
+    keep[order[: int(0.3 * a.n_vars)]] = True
+    d = a.copy()
+    d.var_names = [n if k else f"unknown{i}" for i, (n, k) in enumerate(zip(names, keep, strict=True))]
+    with pytest.raises(ValidationError, match="min_coverage=0.5"):
+        gonet(d, groupby="phenotype", min_coverage=0.5, max_epochs=1, n_threads=1)
+    gonet(d, groupby="phenotype", max_epochs=1, n_threads=1)
+    assert d.uns["gonet"]["coverage"] == pytest.approx(keep.mean())
+    assert d.uns["gonet"]["params"]["min_coverage"] == 0.2
+    assert d.uns["gonet"]["n_genes_mapped"] == keep.sum()
+
+
+def test_tl_gonet_structure_prior_matches_the_estimator():
+    """tl.gonet with the "structure prior" options stores the predictions of GONetClassifier fitted with the
+    same options on the same layers and training split."""
+    pytest.importorskip("torch")
+    from pyomics_bridge.gonet import GONetClassifier, load_bundled_layers
+    from pyomics_bridge.tl._gonet import _go_input, gonet
+
+    a = synthetic_go_phenotype(n_samples=100, n_terms=10, random_state=4)
+    prior = {"init": "pca", "first_activation": "identity", "freeze_first": True, "term_penalty": 0.01,
+             "lr": 1e-2, "max_epochs": 15}
+    gonet(a, groupby="phenotype", n_threads=1, device="cpu", random_state=0, **prior)
+    res = a.uns["gonet"]
+    for k, v in prior.items():
+        assert res["params"][k] == v, k
+    assert res["term_penalty"] == 0.01
+    sub, cols, _, _ = _go_input(a.var_names, load_bundled_layers(), min_genes=3, min_coverage=0.2)
+    Xg = np.asarray(a.X, dtype=np.float32)[:, cols]
+    y = a.obs["phenotype"].astype(str).to_numpy()
+    from sklearn.model_selection import train_test_split
+
+    from pyomics_bridge._parallel import root_seed_sequence
+
+    seed = int(root_seed_sequence(0).generate_state(1)[0] % (2**31))  # the driver's split, in its order
+    tr, te = train_test_split(np.arange(a.n_obs), test_size=0.25, stratify=y, random_state=seed)
+    assert (a.obs["gonet_split"].to_numpy()[te] == "test").all() and len(te) == (a.obs["gonet_split"] == "test").sum()
+    est = GONetClassifier(sub, n_threads=1, device="cpu", random_state=0, **prior).fit(Xg[tr], y[tr])
+    np.testing.assert_allclose(a.obsm["gonet_proba"], est.predict_proba(Xg), rtol=1e-5, atol=1e-6)
+    plain = GONetClassifier(sub, n_threads=1, device="cpu", random_state=0, lr=1e-2, max_epochs=15).fit(
+        Xg[tr], y[tr])
+    assert not np.allclose(plain.predict_proba(Xg), est.predict_proba(Xg), atol=1e-3)  # the options matter

@@ -174,3 +174,29 @@ def test_tl_gonet_with_an_ontology(task):
     assert adata.obsm["gonet_relevance"].shape == (120, 6) and res["accuracy_train"] > 0.9
     with pytest.raises(ValidationError, match="not both"):
         pob.tl.gonet(adata, groupby="grp", ontology=_ontology(), go_layers=object())
+
+
+def test_gonet_bad_input_classes_non_finite_and_cycle(fitted, task):
+    X, y, names = task
+    y_small = np.array(["a"] * 118 + ["b", "c"])
+    with pytest.raises(ValidationError, match=r"class 'b' has 1 sample\(s\), 'c' has 1 sample\(s\); early stopping"
+                                              r" on a validation split needs >= 2 per class"):
+        GONet(_ontology(), random_state=0, **{**FAST, "patience": 5, "max_epochs": 1}).fit(
+            X, y_small, feature_names=names)
+    # non-finite values: fit and predict name the gene
+    Xn = X.copy()
+    Xn[3, names.index("g5")] = np.nan
+    with pytest.raises(ValidationError, match=r"X has 1 non-finite value\(s\).*row 3, gene 'g5'"):
+        GONet(_ontology(), random_state=0, **FAST).fit(Xn, y, feature_names=names)
+    Xn[7, names.index("u1")] = -np.inf  # an unannotated gene too: X is checked whole
+    with pytest.raises(ValidationError, match=r"X has 2 non-finite value\(s\)"):
+        fitted.predict(Xn, feature_names=names)
+    with pytest.raises(ValidationError, match="non-finite"):
+        fitted.predict_proba(pd.DataFrame(Xn, columns=names))
+    # an ontology with a 2-cycle (built directly, bypassing from_edges' check) is refused before fitting
+    ont = _ontology()
+    edges = pd.concat([ont.edges, pd.DataFrame({"child": ["A1", "A2"], "parent": ["A2", "A1"],
+                                                "relation": ["is_a", "part_of"]})], ignore_index=True)
+    cyclic = Ontology(terms=ont.terms, edges=edges).with_annotations(GENE_TERMS)
+    with pytest.raises(ValidationError, match=r"cycle through term 'A[12]'"):
+        GONet(cyclic, levels=(2, 1), random_state=0, **FAST).fit(X, y, feature_names=names)

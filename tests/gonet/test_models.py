@@ -166,3 +166,23 @@ def test_structure_prior_options_explain_and_fine_tune(small_sim):
     e = L.edges[0]
     off[e[:, 1], e[:, 0]] = False
     assert np.all(W[off] == 0) and np.all(W[~off] != 0)
+
+
+def test_too_few_samples_per_class_and_non_finite(small_sim):
+    """A class with 1 sample cannot be stratified into a validation split: a clear error naming the classes
+    (no silent unstratified fallback); without early stopping the fit goes on. Non-finite X is named."""
+    y = np.array([0] * 158 + [1, 2])
+    m = GONetClassifier(small_sim.layers, max_epochs=1, n_threads=1, random_state=0)
+    with pytest.raises(ValueError, match=r"class 1 has 1 sample\(s\), 2 has 1 sample\(s\); early stopping on a "
+                                         r"validation split needs >= 2 per class \(or validation_fraction=0"):
+        m.fit(small_sim.X, y)
+    assert list(m.set_params(validation_fraction=0.0).fit(small_sim.X, y).classes_) == [0, 1, 2]
+    assert list(m.set_params(validation_fraction=0.15, patience=None).fit(small_sim.X, y).classes_) == [0, 1, 2]
+    X = small_sim.X.copy()
+    X[4, 7] = np.nan
+    X[9, 1] = np.inf
+    with pytest.raises(ValueError, match=rf"X has 2 non-finite value\(s\).*row 4, column 7 \(gene "
+                                         rf"'{small_sim.layers.genes[7]}'\)"):
+        m.fit(X, small_sim.y)
+    with pytest.raises(ValueError, match="non-finite"):
+        m.predict(X)

@@ -252,3 +252,49 @@ def test_from_debian_annotated_ontology():
     assert L.levels == [7, 6, 5, 4, 3, 2] and cov["n_features"] == 402 and 0.5 < cov["fraction"] < 1
     assert "ENSG00000141510.17" in cols and "NOT_A_GENE" not in cols
     assert L.genes[cols.index("ENSG00000141510.17")] == "7157"  # TP53
+
+
+CYCLIC_OBO = OBO.replace("[Typedef]", """[Term]
+id: GO:0000006
+name: term F
+namespace: biological_process
+is_a: GO:0000001
+relationship: part_of GO:0000007
+
+[Term]
+id: GO:0000007
+name: term G
+namespace: biological_process
+is_a: GO:0000006
+
+[Typedef]""")
+
+
+def test_cycle_in_obo_is_rejected(tmp_path):
+    """A 2-cycle F -part_of-> G -is_a-> F in an OBO file: the readers, build_layers and layers_for_genes refuse it."""
+    from pyomics_bridge.gonet import Ontology
+    from pyomics_bridge.gonet._gonet import layers_for_genes
+    from pyomics_bridge.gonet._ontology import ValidationError
+
+    (tmp_path / "c.obo").write_text(CYCLIC_OBO)
+    (tmp_path / "t.gaf").write_text(GAF)
+    with pytest.raises(ValidationError, match=r"cycle through term 'GO:000000[67]'.*GO:0000006.*GO:0000007"):
+        read_obo(tmp_path / "c.obo")
+    with pytest.raises(ValidationError, match="cycle"):
+        Ontology.from_obo_gaf(tmp_path / "c.obo", tmp_path / "t.gaf")
+    # an Ontology built by hand (bypassing the readers) is checked where it is used
+    (tmp_path / "ok.obo").write_text(OBO)
+    ok = read_obo(tmp_path / "ok.obo")
+    edges = pd.concat([ok.edges, pd.DataFrame({"child": [E, D], "parent": [D, E], "relation": ["is_a", "part_of"]})],
+                      ignore_index=True)
+    bad = Ontology(terms=ok.terms, edges=edges).with_annotations({"G1": [E], "G2": [D], "G3": [C]})
+    with pytest.raises(ValidationError, match="cycle"):
+        build_layers(bad, levels=(2, 1), min_genes=1)
+    with pytest.raises(ValidationError, match="cycle"):
+        layers_for_genes(bad, ["G1", "G2", "G3"], levels=(2, 1), min_genes=1)
+    with pytest.raises(ValidationError, match=r"G[O:0-9]* -> "):
+        bad.check_acyclic()
+    # the acyclic original passes and is unchanged
+    assert ok.check_acyclic() is ok
+    assert build_layers(ok.with_annotations({"G1": [E], "G2": [D], "G3": [C]}), levels=(2, 1), min_genes=1).terms[0] \
+        == [C, D]
