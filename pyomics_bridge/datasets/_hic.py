@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from .._conventions import ValidationError
 from ._registry import register_synthetic
 
@@ -20,9 +18,13 @@ def synthetic_hic(
     bias_sd: float = 0.0,
     resolution: int = 10_000,
     chrom: str = "chr1",
+    lengths=None,
+    inter_scale: float = 1.0,
     random_state: int | None = 0,
 ):
-    """Contact map simulated from a random-walk chain: c_ij ~ Poisson/NB(β b_i b_j d_ij^α), i ≠ j.
+    """Contact map simulated from random-walk chains: c_ij ~ Poisson/NB(β b_i b_j d_ij^α), i ≠ j.
+
+    A thin AnnData wrapper around :func:`pyomics_bridge.hic.simulate` (same draws for the same arguments).
 
     Parameters
     ----------
@@ -43,7 +45,12 @@ def synthetic_hic(
     bias_sd
         Standard deviation of log-normal per-bin biases (0: none).
     resolution, chrom
-        Bin size (bp) and chromosome name for ``.obs``.
+        Bin size (bp) and chromosome name for ``.obs`` (one chromosome).
+    lengths
+        Bins per chromosome for a multi-chromosome map (chromosomes named ``chr1``, ``chr2``, ...; ``n_bins`` is
+        then ignored). Inter-chromosomal counts follow the same model (see :func:`pyomics_bridge.hic.simulate`).
+    inter_scale
+        Multiplier of the inter-chromosomal rates (several chromosomes only).
     random_state
         Seed.
 
@@ -53,25 +60,31 @@ def synthetic_hic(
     ``.obsm["X_true"]``, true biases in ``.obs["true_bias"]``, and ``.uns["synthetic"]`` with ``alpha``, ``beta``,
     ``mean_count``, ``distribution``, ``dispersion``.
     """
-    from ..hic import contact_anndata, random_walk, simulate_counts
+    from ..hic import contact_anndata
     from ..hic._io import bins_from_lengths
+    from ..hic._simulate import simulate
 
     if structure not in ("confined", "random_walk"):
         raise ValidationError(f"structure must be 'confined' or 'random_walk', got {structure!r}")
-    if int(n_bins) < 4:
-        raise ValidationError(f"n_bins must be >= 4, got {n_bins}")
-    rng = np.random.default_rng(random_state)
-    X = random_walk(int(n_bins), confinement=confinement if structure == "confined" else None, rng=rng)
-    bias = np.exp(rng.normal(scale=bias_sd, size=int(n_bins))) if bias_sd > 0 else np.ones(int(n_bins))
-    bias = bias / np.exp(np.mean(np.log(bias)))
-    counts, beta = simulate_counts(X, alpha=alpha, mean_count=mean_count, distribution=distribution,
-                                   dispersion=dispersion, bias=bias, rng=rng)
-    adata = contact_anndata(counts, bins_from_lengths([int(n_bins)], resolution, [chrom]), resolution=resolution)
+    if lengths is None:
+        if int(n_bins) < 4:
+            raise ValidationError(f"n_bins must be >= 4, got {n_bins}")
+        n_bins_arg, names = int(n_bins), [chrom]
+    else:
+        n_bins_arg, names = None, [f"chr{k + 1}" for k in range(len(lengths))]
+    sim = simulate(n_bins_arg, lengths=lengths, alpha=alpha, mean_count=mean_count, structure=structure,
+                   confinement=confinement, distribution=distribution, dispersion=dispersion, bias_sd=bias_sd,
+                   inter_scale=inter_scale, random_state=random_state)
+    X, bias, beta, counts = sim.X, sim.bias, sim.beta, sim.counts
+    adata = contact_anndata(counts, bins_from_lengths([int(L) for L in sim.lengths], resolution, names),
+                            resolution=resolution)
     adata.obsm["X_true"] = X
     adata.obs["true_bias"] = bias
     adata.uns["synthetic"] = {"alpha": float(alpha), "beta": float(beta), "mean_count": float(mean_count),
                               "distribution": distribution, "dispersion": float(dispersion),
-                              "structure": structure, "random_state": "None" if random_state is None else int(random_state)}
+                              "structure": structure, "lengths": [int(L) for L in sim.lengths],
+                              "inter_scale": float(inter_scale),
+                              "random_state": "None" if random_state is None else int(random_state)}
     return adata
 
 

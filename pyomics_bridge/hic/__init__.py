@@ -51,10 +51,12 @@ from ._poisson import (
     poisson_objective,
     poisson_profile_objective,
 )
-from ._simulate import random_walk, simulate_counts
+from ._simulate import HiCSimulation, random_walk, simulate, simulate_counts
 from ._validate import ConvergenceWarning, as_contact_matrix
 
 __all__ = [
+    "HiCSimulation",
+    "simulate",
     "METHODS",
     "StructureResult",
     "ice",
