@@ -16,6 +16,7 @@ from ._bundled import _demo_survival_available, bundled_path, demo_survival
 from ._ectopic import synthetic_ectopic  # registers "synthetic_ectopic"
 from ._gonet import synthetic_go_phenotype  # registers "synthetic_go_phenotype"
 from ._hic import synthetic_hic  # registers "synthetic_hic"
+from ._hic_yeast import iced_yeast  # registers "iced_yeast" (external: needs iced)
 from ._mixomics import FUNCTION_NAMES as _MIXOMICS_FUNCTIONS
 from ._mixomics import LOADERS as _MIXOMICS_LOADERS
 from ._mixomics import is_available as _mixomics_is_available
@@ -138,5 +139,6 @@ __all__ = [
     "yeast",
     "synthetic_go_phenotype",
     "synthetic_hic",
+    "iced_yeast",
     "synthetic_tf_binding",
 ]

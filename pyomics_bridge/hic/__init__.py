@@ -17,7 +17,7 @@ from ._align import (
     rescale,
     rmsd,
 )
-from ._api import METHODS, StructureResult, ice, infer_structure
+from ._api import METHODS, EmptyBinsWarning, StructureResult, ice, infer_structure
 from ._base import StructureModel
 from ._consensus import Consensus, consensus_structures
 from ._cooler import list_resolutions, read_cool, write_cool
@@ -55,6 +55,7 @@ from ._simulate import HiCSimulation, random_walk, simulate, simulate_counts
 from ._validate import ConvergenceWarning, as_contact_matrix
 
 __all__ = [
+    "EmptyBinsWarning",
     "HiCSimulation",
     "simulate",
     "METHODS",

@@ -31,14 +31,22 @@ def _common_rows(X, Y):
         raise ValidationError(f"X and Y must have the same shape, got {X.shape} and {Y.shape}")
     ok = ~(np.isnan(X).any(axis=1) | np.isnan(Y).any(axis=1))
     if ok.sum() < 3:
-        raise ValidationError("fewer than 3 beads are defined (non-NaN) in both structures")
+        raise ValidationError(
+            f"fewer than 3 beads are defined (non-NaN) in both structures (X has {int(np.isnan(X).any(axis=1).sum())}"
+            f" NaN row(s), Y {int(np.isnan(Y).any(axis=1).sum())}, {int(ok.sum())} in common)"
+        )
+    for name, A in (("X", X), ("Y", Y)):
+        if float(np.ptp(A[ok], axis=0).max()) <= 0:
+            raise ValidationError(f"{name} has zero spread: its {int(ok.sum())} beads defined in both structures are "
+                                  f"all at one point (a collapsed structure); nothing to compare")
     return X, Y, ok
 
 
 def kabsch(X, Y, *, scale: bool = True, mirror: bool = True) -> Alignment:
     """Best superposition of X onto Y (least squares over rotations, optionally reflections and a scale).
 
-    NaN rows (filtered beads) are ignored in the fit and stay NaN.
+    NaN rows (filtered beads) are ignored in the fit and stay NaN; only beads defined in both structures are used
+    (at least 3). Raises ``ValidationError`` when either structure has zero spread (all beads at one point).
     """
     X, Y, ok = _common_rows(X, Y)
     mx, my = X[ok].mean(axis=0), Y[ok].mean(axis=0)
@@ -79,7 +87,12 @@ def rmsd(X, Y, *, scale: bool = True, mirror: bool = True, reference_scale: floa
 
 def _pair_dists(X, Y):
     X, Y, ok = _common_rows(X, Y)
-    return pdist(X[ok]), pdist(Y[ok])
+    a, b = pdist(X[ok]), pdist(Y[ok])
+    for name, d in (("X", a), ("Y", b)):
+        if np.ptp(d) <= 0:
+            raise ValidationError(f"all pairwise distances of {name} are equal ({d[0]:.3g}); their correlation is "
+                                  f"undefined")
+    return a, b
 
 
 def dscc(X, Y) -> float:

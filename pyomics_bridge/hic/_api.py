@@ -7,6 +7,7 @@ The AnnData drivers of :mod:`pyomics_bridge.tl` call the same functions and writ
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -41,7 +42,9 @@ class StructureResult:
     method, n_iter, objectives, message, n_pairs
         Method name, iterations, objective of every start, optimiser message, pairs in the objective.
     extra
-        Method-specific values (``dispersion`` for NB, ``alpha_history`` for PM2, ``levels`` for multiscale fits).
+        Method-specific values (``dispersion`` for NB, ``alpha_history`` for PM2, ``levels`` for multiscale fits),
+        ``empty_bins`` (indices of all-zero rows left out without being marked filtered; a warning names them) and,
+        when some starts failed, ``failed_starts`` (``[{"start", "reason"}, ...]``).
     """
 
     X: np.ndarray
@@ -55,6 +58,20 @@ class StructureResult:
     message: str
     n_pairs: int
     extra: dict = field(default_factory=dict)
+
+
+class EmptyBinsWarning(UserWarning):
+    """Bins with no contacts (all-zero rows) were left out of a structure without being marked as filtered."""
+
+
+def _silently_empty_bins(mat: sparse.csr_matrix, bias, filtered) -> np.ndarray:
+    """Indices of all-zero rows that neither the bias (NaN) nor ``filtered`` marks as filtered."""
+    empty = np.diff(mat.indptr) == 0
+    if bias is not None:
+        empty &= np.isfinite(bias)
+    if filtered is not None:
+        empty &= ~filtered
+    return np.flatnonzero(empty)
 
 
 def _is_anndata(obj) -> bool:
@@ -95,20 +112,32 @@ def anndata_filtered(adata, bias_key: str | None) -> np.ndarray | None:
 
 
 def anndata_lengths(adata, use_zero_counts) -> np.ndarray | None:
-    """Bins per chromosome from ``.uns["hic"]["chrom_lengths"]`` (in obs order), or ``None``."""
+    """Bins per chromosome from ``.uns["hic"]["chrom_lengths"]`` (in obs order), or ``None`` when absent.
+
+    Lengths that do not sum to ``adata.n_obs`` (e.g. left over after subsetting the bins) raise a
+    ``ValidationError`` in every mode: fix or delete ``adata.uns["hic"]["chrom_lengths"]``.
+    """
     info = adata.uns.get("hic", {}) if hasattr(adata.uns, "get") else {}
     lengths = info.get("chrom_lengths") if isinstance(info, dict) or hasattr(info, "get") else None
-    if not lengths:
+    if lengths is None or len(lengths) == 0:
         if use_zero_counts == "intra":
             raise ValidationError("use_zero_counts='intra' needs adata.uns['hic']['chrom_lengths'] (bins per "
                                   "chromosome); build the map with pob.hic.contact_anndata or read_cool")
         return None
-    values = np.asarray(list(lengths.values()), dtype=np.int64)
-    if int(values.sum()) != adata.n_obs:
-        if use_zero_counts != "intra":
-            return None
-        raise ValidationError(f"adata.uns['hic']['chrom_lengths'] sums to {int(values.sum())} bins, expected "
-                              f"{adata.n_obs}")
+    if not hasattr(lengths, "values"):
+        raise ValidationError(f"adata.uns['hic']['chrom_lengths'] must be a mapping chromosome -> number of bins, "
+                              f"got {type(lengths).__name__}")
+    try:
+        values = np.asarray([int(v) for v in lengths.values()], dtype=np.int64)
+    except (TypeError, ValueError):
+        raise ValidationError(f"adata.uns['hic']['chrom_lengths'] must map chromosomes to integer numbers of bins, "
+                              f"got {dict(lengths)!r}") from None
+    if (values < 1).any() or int(values.sum()) != adata.n_obs:
+        raise ValidationError(
+            f"adata.uns['hic']['chrom_lengths'] sums to {int(values.sum())} bins, expected {adata.n_obs} (one per "
+            f"bin of adata; got {dict(lengths)!r}); fix it or delete adata.uns['hic']['chrom_lengths'] "
+            f"(e.g. after subsetting the bins)"
+        )
     return values
 
 
@@ -251,11 +280,28 @@ def infer_structure(
 refine_max_iter, random_state, n_jobs
         As in :func:`pyomics_bridge.tl.hic_structure`.
     layer, bias_key
-        AnnData input only: the counts layer and the ``.obs`` bias column (``None``: no bias).
+        AnnData input only: the counts layer and the ``.obs`` bias column. The default ``"ice_bias"`` is written by
+        :func:`pyomics_bridge.tl.ice`: **run ICE first** (``pob.tl.ice(adata)``) or pass ``bias_key=None`` (no bias,
+        all ones); a missing column raises a ``ValidationError`` saying so.
 
     Returns
     -------
     :class:`StructureResult` with ``.X``, ``.alpha``, ``.beta``, ``.objective``, ``.converged`` and the fit details.
+
+    Raises
+    ------
+    ValidationError
+        Bad input (asymmetric or negative counts, NaN, a bias or ``lengths`` of the wrong length, an AnnData whose
+        ``.uns["hic"]["chrom_lengths"]`` does not sum to the number of bins), or when every start failed: a
+        non-finite objective or coordinates, or a collapsed structure (coincident beads; typically too few counts,
+        a few pairs with extreme counts, or a bad ``beta``). Failed starts among several are dropped with a
+        ``RuntimeWarning`` and listed in ``extra["failed_starts"]``.
+
+    Warns
+    -----
+    EmptyBinsWarning
+        All-zero rows not marked as filtered (no bias, or a bias that is finite there) are left out (NaN rows);
+        their indices are in ``extra["empty_bins"]``.
     """
     if method not in METHODS:
         raise ValidationError(f"method must be one of {list(METHODS)}, got {method!r}")
@@ -283,8 +329,15 @@ refine_max_iter, random_state, n_jobs
                         max_iter=max_iter, random_state=random_state, n_jobs=n_jobs, dispersion=dispersion,
                         pastis_compatible=pastis_compatible, strategy=strategy, multiscale=multiscale,
                         refine_max_iter=refine_max_iter)
+    empty = _silently_empty_bins(mat, bias, filtered)
     model.fit(mat, bias=bias, filtered=filtered, lengths=lengths)
     extra = dict(getattr(model, "extra_", {}) or {})
+    extra["empty_bins"] = empty
+    if empty.size:
+        shown = ", ".join(str(k) for k in empty[:10]) + (", ..." if empty.size > 10 else "")
+        warnings.warn(f"{empty.size} bin(s) have no contacts (all-zero rows: {shown}) and were left out: their "
+                      f"coordinates are NaN (listed in result.extra['empty_bins']). Run ICE first (it filters "
+                      f"them) or pass filtered=", EmptyBinsWarning, stacklevel=2)
     if hasattr(model, "levels_"):
         extra["levels"] = list(model.levels_)
     return StructureResult(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import warnings
 from functools import partial
 
 import numpy as np
+from scipy.spatial import cKDTree
 
 from .._conventions import ValidationError
 from .._parallel import parallel_map
@@ -12,10 +14,49 @@ from ._distance import PairData, embed, make_pairs
 from ._optim import random_init
 from ._validate import as_contact_matrix, check_alpha, check_beta, check_structure
 
+#: Beads closer than this fraction of the median distance between consecutive beads count as coincident.
+COLLAPSE_TOL = 1e-4
+
 
 def _fit_task(task, rng, *, model, pairs, init):
     X0 = random_init(pairs.n, rng) if init is None else init
-    return model._fit_one(pairs, X0)
+    try:
+        res = model._fit_one(pairs, X0)
+    except ValidationError:
+        raise
+    except (ValueError, FloatingPointError, ArithmeticError, np.linalg.LinAlgError) as exc:
+        # the optimiser or a numpy routine broke down on non-finite values (e.g. an extreme beta)
+        return {"failed": f"the optimiser failed: {type(exc).__name__}: {exc}"}
+    problem = structure_problem(res.get("X"), res.get("objective"))
+    if problem is not None:
+        res = {**res, "failed": problem}
+    return res
+
+
+def structure_problem(X, objective=0.0, *, tol: float = COLLAPSE_TOL) -> str | None:
+    """Why a fitted structure is unusable (non-finite values, zero spread, coincident beads), or ``None``.
+
+    Coincident means a nearest-neighbour distance below ``tol`` × the median distance between consecutive beads
+    (a k-d tree query, O(n log n); no n × n matrix).
+    """
+    X = np.asarray(X, dtype=np.float64) if X is not None else np.full((1, 3), np.nan)
+    if objective is None or not np.isfinite(objective):
+        return f"the objective is not finite ({objective})"
+    bad = int((~np.isfinite(X)).any(axis=1).sum())
+    if bad:
+        return f"{bad} bead(s) have NaN or infinite coordinates"
+    if X.shape[0] < 2:
+        return None
+    step = np.linalg.norm(np.diff(X, axis=0), axis=1)
+    scale = float(np.median(step))
+    if not np.isfinite(scale) or scale <= 0 or float(np.ptp(X, axis=0).max()) <= 0:
+        return "the structure collapsed to a point (zero spread)"
+    nn = cKDTree(X).query(X, k=2)[0][:, 1]
+    close = nn < tol * scale
+    if close.any():
+        return (f"the structure collapsed: {int(close.sum())} bead(s) coincide with another bead (distance < "
+                f"{tol:g} x the median distance between consecutive beads, {scale:.3g})")
+    return None
 
 
 class StructureModel:
@@ -44,6 +85,14 @@ class StructureModel:
         Optional starting structure (n_bins × 3); then ``n_init`` must be 1.
     random_state, n_jobs
         Seeds (one child seed per start, independent of ``n_jobs``) and parallel workers.
+
+    Notes
+    -----
+    Every start is checked after its fit: a non-finite objective or coordinates, zero spread, or beads that
+    coincide (nearest-neighbour distance < ``COLLAPSE_TOL`` × the median consecutive-bead distance) mark the start
+    as failed. Failed starts are dropped with a ``RuntimeWarning`` and listed in ``failed_starts_`` (and
+    ``extra_["failed_starts"]``); ``structures_``/``objectives_`` hold the successful starts, whose indices are
+    ``start_indices_``. When every start fails, ``fit`` raises a ``ValidationError`` naming the starts and reasons.
     """
 
     method = "base"
@@ -111,12 +160,28 @@ class StructureModel:
         func = partial(_fit_task, model=self, pairs=pairs, init=init)
         results = parallel_map(func, list(range(n_init)), n_jobs=self.n_jobs, random_state=self.random_state,
                                desc=f"{self.method} starts")
-        objectives = np.array([r["objective"] for r in results])
-        best = int(np.nanargmin(objectives))
+        failed = [{"start": k, "reason": res["failed"]} for k, res in enumerate(results) if "failed" in res]
+        ok = [k for k, res in enumerate(results) if "failed" not in res]
+        if not ok:
+            reasons = "; ".join(f"start {f['start']}: {f['reason']}" for f in failed[:5])
+            raise ValidationError(
+                f"{self.method}: every start failed ({len(failed)} of {n_init}): {reasons}. Likely causes: too few "
+                f"counts (or a few pairs with extreme counts) for a structure, or a bad beta={self.beta!r} / "
+                f"alpha={self.alpha!r}; check the contact map and leave beta=None to estimate it"
+            )
+        if failed:
+            which = ", ".join(str(f["start"]) for f in failed[:10])
+            warnings.warn(f"{self.method}: {len(failed)} of {n_init} start(s) failed and were dropped (start(s) "
+                          f"{which}; first reason: {failed[0]['reason']})", RuntimeWarning, stacklevel=2)
+        objectives = np.array([results[k]["objective"] for k in ok], dtype=np.float64)
+        pos = int(np.argmin(objectives))
+        best = ok[pos]
         r = results[best]
         self.structure_ = embed(r["X"], pairs.kept, pairs.n_bins)
-        self.structures_ = np.stack([embed(res["X"], pairs.kept, pairs.n_bins) for res in results])
+        self.structures_ = np.stack([embed(results[k]["X"], pairs.kept, pairs.n_bins) for k in ok])
         self.objectives_ = objectives
+        self.start_indices_ = np.asarray(ok, dtype=np.int64)
+        self.failed_starts_ = failed
         self.best_init_ = best
         self.objective_ = float(r["objective"])
         self.alpha_ = float(r["alpha"]) if r.get("alpha") is not None else float("nan")
@@ -125,6 +190,8 @@ class StructureModel:
         self.converged_ = bool(r["converged"])
         self.message_ = str(r.get("message", ""))
         self.extra_ = {k: v for k, v in r.items() if k not in ("X", "objective", "alpha", "beta", "n_iter", "converged", "message")}
+        if failed:
+            self.extra_["failed_starts"] = failed
         self.kept_ = pairs.kept
         self.n_pairs_ = int(pairs.i.size)
         return self

@@ -12,27 +12,97 @@ from .._conventions import ValidationError
 from ._validate import as_contact_matrix
 
 
-def read_hicpro(matrix_path, bed_path, *, base: int = 1) -> tuple[sparse.csr_matrix, pd.DataFrame]:
-    """Read a HiC-Pro ``.matrix`` (``i j count``, ``base``-based, usually upper triangle) and its ``.bed``.
+def _bed_ids(table: pd.DataFrame) -> np.ndarray | None:
+    """The bed's 4th column when it holds consecutive integer bin ids (HiC-Pro / iced), else ``None``."""
+    if table.shape[1] < 4:
+        return None
+    col = pd.to_numeric(table.iloc[:, 3], errors="coerce").to_numpy()
+    if np.isnan(col).any() or not np.array_equal(col, np.round(col)):
+        return None
+    col = col.astype(np.int64)
+    return col if np.array_equal(col, col[0] + np.arange(col.size)) else None
 
-    Returns the symmetric CSR counts and a bins table (chrom, start, end).
+
+def _detect_base(ids, i, j, n: int, matrix_path) -> int:
+    """0 or 1: from the bed ids when present, else from the matrix indices (0 seen → 0; n seen → 1; default 1)."""
+    if ids is not None and ids[0] in (0, 1):
+        return int(ids[0])
+    if i.size == 0:
+        return 1
+    lo, hi = int(min(i.min(), j.min())), int(max(i.max(), j.max()))
+    if lo == 0 and hi == n:
+        raise ValidationError(f"{matrix_path}: bin indices span 0..{n} for {n} bins: neither 0- nor 1-based")
+    return 0 if lo == 0 else 1
+
+
+def _normalise_starts(bins: pd.DataFrame) -> pd.DataFrame:
+    """Convert 1-based inclusive bed starts (1, 10001, ...; iced's sample files) to 0-based half-open ones."""
+    starts, ends = bins["start"].to_numpy(np.int64), bins["end"].to_numpy(np.int64)
+    if len(bins) and (starts % 10 == 1).all() and (ends % 10 != 1).any():
+        # every start is one past a round number while the ends are round: a 1-based inclusive bed
+        bins = bins.copy()
+        bins["start"] = starts - 1
+    return bins
+
+
+def infer_resolution(bins: pd.DataFrame) -> int:
+    """Bin size: the most frequent step between consecutive starts within a chromosome (the last, shorter bin of
+    each chromosome does not count); falls back to the median width when each chromosome has one bin."""
+    if len(bins) == 0:
+        return 0
+    starts = bins["start"].to_numpy(np.int64)
+    same = bins["chrom"].to_numpy()[1:] == bins["chrom"].to_numpy()[:-1]
+    steps = np.diff(starts)[same]
+    steps = steps[steps > 0]
+    if steps.size:
+        values, freq = np.unique(steps, return_counts=True)
+        return int(values[np.argmax(freq)])
+    return int(np.median((bins["end"] - bins["start"]).to_numpy()))
+
+
+def read_hicpro(matrix_path, bed_path, *, base: int | str = "auto") -> tuple[sparse.csr_matrix, pd.DataFrame]:
+    """Read a HiC-Pro ``.matrix`` (``i j count``, usually upper triangle) and its ``.bed``.
+
+    Parameters
+    ----------
+    matrix_path, bed_path
+        The ``i j count`` file and the bins (``chrom start end [id]``).
+    base
+        ``0`` or ``1``: whether the bin indices of the matrix start at 0 or 1. ``"auto"`` (default) takes it from
+        the bed's id column when there is one (HiC-Pro writes 1-based ids, iced's sample files 0-based ones), else
+        from the matrix (an index 0 means 0-based, an index n means 1-based; otherwise 1-based, HiC-Pro's
+        convention). An explicit ``base`` that puts indices outside 0..n−1 raises.
+
+    Returns
+    -------
+    counts, bins
+        The symmetric CSR counts and a bins table (chrom, start, end). Bed starts written 1-based inclusive
+        (``1 10000``, ``10001 20000``, as in iced's files) are converted to 0-based half-open (``0 10000``), so
+        that ``end − start`` is the bin size.
     """
-    bins = pd.read_csv(bed_path, sep=r"\s+", header=None, comment="#")
-    if bins.shape[1] < 3:
+    if base not in (0, 1, "auto"):
+        raise ValidationError(f"base must be 0, 1 or 'auto', got {base!r}")
+    table = pd.read_csv(bed_path, sep=r"\s+", header=None, comment="#")
+    if table.shape[1] < 3:
         raise ValidationError(f"{bed_path}: a bed file needs at least 3 columns (chrom start end)")
-    bins = bins.iloc[:, :3]
+    ids = _bed_ids(table)
+    bins = table.iloc[:, :3].copy()
     bins.columns = ["chrom", "start", "end"]
     bins["chrom"] = bins["chrom"].astype(str)
+    bins = _normalise_starts(bins)
     n = len(bins)
     raw = np.loadtxt(matrix_path, ndmin=2)
     if raw.size == 0:
         raw = np.zeros((0, 3))
     if raw.shape[1] != 3:
         raise ValidationError(f"{matrix_path}: expected 3 columns (i j count), got {raw.shape[1]}")
-    i = raw[:, 0].astype(np.int64) - base
-    j = raw[:, 1].astype(np.int64) - base
+    i = raw[:, 0].astype(np.int64)
+    j = raw[:, 1].astype(np.int64)
+    b = _detect_base(ids, i, j, n, matrix_path) if base == "auto" else int(base)
+    i, j = i - b, j - b
     if raw.shape[0] and (min(i.min(), j.min()) < 0 or max(i.max(), j.max()) >= n):
-        raise ValidationError(f"{matrix_path}: bin indices outside 0..{n - 1} after base={base} (is base right?)")
+        raise ValidationError(f"{matrix_path}: bin indices outside 0..{n - 1} after base={b} (is base right? "
+                              f"base='auto' detects it)")
     mat = sparse.coo_matrix((raw[:, 2], (i, j)), shape=(n, n)).tocsr()
     return as_contact_matrix(mat), bins.reset_index(drop=True)
 
@@ -70,8 +140,7 @@ def contact_anndata(counts, bins: pd.DataFrame | None = None, *, resolution: int
         raise ValidationError(f"bins has {len(bins)} rows, counts has {n} bins")
     bins = bins.reset_index(drop=True).copy()
     if resolution is None:
-        widths = (bins["end"] - bins["start"]).to_numpy()
-        resolution = int(np.median(widths)) if n else 0
+        resolution = infer_resolution(bins)
     names = [f"{c}:{s}-{e}" for c, s, e in zip(bins["chrom"], bins["start"], bins["end"], strict=True)]
     bins.index = pd.Index(names)
     chrom_lengths = bins.groupby("chrom", sort=False).size()
@@ -83,7 +152,7 @@ def contact_anndata(counts, bins: pd.DataFrame | None = None, *, resolution: int
     return adata
 
 
-def read_hicpro_anndata(matrix_path, bed_path, *, base: int = 1):
+def read_hicpro_anndata(matrix_path, bed_path, *, base: int | str = "auto"):
     """:func:`read_hicpro` then :func:`contact_anndata`."""
     counts, bins = read_hicpro(matrix_path, bed_path, base=base)
     return contact_anndata(counts, bins)

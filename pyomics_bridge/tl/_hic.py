@@ -116,8 +116,9 @@ def hic_structure(
     layer
         Layer with the raw counts instead of ``.X``.
     bias_key
-        ``.obs`` column with the ICE bias (NaN = filtered bin, dropped); ``None``: no bias (all 1). When the
-        column is missing, run :func:`pyomics_bridge.tl.ice` first or pass ``None``.
+        ``.obs`` column with the ICE bias (NaN = filtered bin, dropped); ``None``: no bias (all 1). The default
+        ``"ice_bias"`` is written by :func:`pyomics_bridge.tl.ice`: **run** ``pob.tl.ice(adata)`` **first, or pass
+        ``bias_key=None``**; a missing column raises a ``ValidationError`` saying so.
     alpha
         Counts-to-distance exponent (< 0); starting value for ``"pm2"``.
     beta
@@ -160,7 +161,12 @@ def hic_structure(
     ``adata.uns[key_added]`` with ``method``, ``objective``, ``objectives`` (per start), ``alpha``, ``beta``,
     ``n_iter``, ``converged``, ``message``, ``n_pairs``, ``dispersion`` (NB), ``alpha_history`` (PM2),
     ``multiscale`` (per level, coarsest first: ``factor``, ``n_beads``, ``n_pairs``, ``n_iter``, ``alpha``,
-    ``objective``, ``converged``), ``params``, ``versions``.
+    ``objective``, ``converged``), ``n_empty_bins`` and ``empty_bins`` (all-zero rows left out without being marked
+    filtered; also warned about), ``failed_starts`` (start indices dropped because their fit failed or collapsed),
+    ``params``, ``versions``.
+
+    Raises a ``ValidationError`` for bad input (see :func:`pyomics_bridge.hic.infer_structure`), including
+    ``adata.uns["hic"]["chrom_lengths"]`` not summing to the number of bins, and when every start fails.
     """
     factors = _api.multiscale_factors(multiscale)
     res = _api.infer_structure(
@@ -176,6 +182,9 @@ def hic_structure(
         uns["dispersion"] = float(res.extra["dispersion"])
     if "alpha_history" in res.extra:
         uns["alpha_history"] = np.asarray(res.extra["alpha_history"])
+    uns["empty_bins"] = np.asarray(res.extra.get("empty_bins", []), dtype=np.int64)
+    uns["n_empty_bins"] = int(uns["empty_bins"].size)
+    uns["failed_starts"] = np.asarray([f["start"] for f in res.extra.get("failed_starts", [])], dtype=np.int64)
     if factors is not None:
         uns["multiscale"] = {k: np.asarray([lev[k] for lev in res.extra["levels"]])
                              for k in ("factor", "n_beads", "n_pairs", "n_iter", "alpha", "objective", "converged")}
