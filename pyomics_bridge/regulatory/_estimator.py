@@ -5,18 +5,54 @@ from __future__ import annotations
 
 import os
 import time
+import warnings
 
 import numpy as np
 import pandas as pd
 
+from .._conventions import ValidationError
 from .._parallel import root_seed_sequence
-from ._io import read_fasta
+from ._io import extract_sequences, read_bed, read_fasta
+from ._pwm import as_motif, check_finite_motif
 from ._sequences import encode_batch
 from ._tfscope import FAMILIES, tfscope
 
 
-def _sequences(seqs, which: str) -> tuple[np.ndarray, list[str] | None]:
+def _peaks(peaks, genome, width: int, which: str) -> tuple[np.ndarray, list[str]]:
+    """Summit-centred ``width``-bp codes of a peak set (DataFrame or ``.bed``/``.narrowPeak`` path) from ``genome``."""
+    if isinstance(peaks, (str, os.PathLike)):
+        peaks = read_bed(peaks)
+    missing = [c for c in ("chrom", "start", "end") if c not in peaks.columns]
+    if missing:
+        raise ValidationError(f"{which}: a peak table needs columns chrom, start, end (and optionally summit); "
+                              f"missing {missing}")
+    if len(peaks) == 0:
+        raise ValidationError(f"{which} is empty: expected at least one peak")
+    peaks = peaks.copy()
+    if "summit" not in peaks.columns:
+        peaks["summit"] = (peaks["start"].astype(np.int64) + peaks["end"].astype(np.int64)) // 2
+    try:
+        codes = extract_sequences(peaks, genome, width=width)
+    except ValidationError as err:
+        raise ValidationError(f"{which}: {err}") from None
+    names = [f"{c}:{a}-{b}" for c, a, b in zip(peaks["chrom"], peaks["start"], peaks["end"], strict=True)]
+    return codes, names
+
+
+def _is_bed_path(path) -> bool:
+    name = os.fspath(path).lower()
+    name = name[:-3] if name.endswith(".gz") else name
+    return name.endswith((".bed", ".narrowpeak", ".broadpeak"))
+
+
+def _sequences(seqs, which: str, genome=None, peak_width: int = 1000) -> tuple[np.ndarray, list[str] | None]:
     names = None
+    if genome is not None and (isinstance(seqs, pd.DataFrame) or (
+            isinstance(seqs, (str, os.PathLike)) and _is_bed_path(seqs))):
+        return _peaks(seqs, genome, peak_width, which)
+    if isinstance(seqs, pd.DataFrame):
+        raise TypeError(f"{which} is a DataFrame (a peak set?): pass TFscope(genome=<FASTA path or dict>) to read "
+                        "its summit-centred sequences, or give a list of equal-length sequence strings")
     if isinstance(seqs, (str, os.PathLike)):
         names, seqs = read_fasta(seqs)
     if isinstance(seqs, np.ndarray) and seqs.dtype.kind in "iu":
@@ -36,9 +72,11 @@ def _sequences(seqs, which: str) -> tuple[np.ndarray, list[str] | None]:
 
 
 def _orient(m):
-    """A ``4 x W`` matrix (rows A, C, G, T; the issue's convention) becomes ``(W, 4)``; other inputs unchanged."""
+    """A ``4 x W`` matrix (rows A, C, G, T; the issue's convention) becomes ``(W, 4)``; a Bio.motifs / pyjaspar
+    motif (``.counts``) becomes a :class:`Motif` of counts; other inputs unchanged."""
+    m = as_motif(m)
     if isinstance(m, (list, tuple, np.ndarray)):
-        arr = np.asarray(m, dtype=float)
+        arr = check_finite_motif(m)
         if arr.ndim == 2 and arr.shape[0] == 4 and arr.shape[1] != 4:
             return arr.T
         return arr
@@ -65,6 +103,13 @@ class TFscope:
         Seed of every random step; parallel workers (results do not depend on it).
     options
         Any other keyword of :func:`~pyomics_bridge.regulatory.tfscope`.
+    genome
+        Genome for peak-set inputs: a FASTA path (read with pyfaidx when installed), a ``pyfaidx.Fasta`` or a dict
+        chrom -> sequence. With it, ``seqs_1``/``seqs_2`` may be peak tables (``chrom``, ``start``, ``end``,
+        optional ``summit``) or BED/narrowPeak paths; their summit-centred sequences are extracted
+        (:func:`extract_sequences`) and named ``chrom:start-end``.
+    peak_width
+        Length of the sequences extracted around each summit (default ``width``, else 1000).
 
     Attributes
     ----------
@@ -77,6 +122,8 @@ class TFscope:
     features_ : pandas.DataFrame
         ``feature``, ``family``, ``coef`` (full model), ``contribution_1`` and ``contribution_2`` (mean signed
         contribution in the sequences of experiment 1 and 2), sorted by decreasing ``|coef|``.
+    no_signal_ : bool
+        The reported model's no-signal guard fired (a warning is issued too).
     n_dropped_ : int
         Sequences without a core-motif hit near the centre.
     result_ : anndata.AnnData
@@ -98,7 +145,8 @@ class TFscope:
                  flank: int = 5, env_search: bool = True, cofactor_windows=(50, 150, 500), combine: str = "stack",
                  select: str = "1se", stability: int = 50, cv: int = 5, test_size: float = 0.2, baselines=(),
                  baseline_input: str = "aligned", baseline_options: dict | None = None, random_state=0,
-                 n_jobs: int | None = None, options: dict | None = None):
+                 n_jobs: int | None = None, options: dict | None = None, genome=None,
+                 peak_width: int | None = None):
         self.families = families
         self.search = search
         self.width = width
@@ -117,18 +165,24 @@ class TFscope:
         self.random_state = random_state
         self.n_jobs = n_jobs
         self.options = options
+        self.genome = genome
+        self.peak_width = peak_width
 
     def fit(self, seqs_1, seqs_2, core_motif, cofactor_motifs=None):
-        """Fit on two sequence sets (lists of equal-length strings, FASTA paths or int8 code arrays).
+        """Fit on two sequence sets (lists of equal-length strings, FASTA paths or int8 code arrays; with
+        ``genome``, peak tables or BED/narrowPeak paths).
 
         ``core_motif``: the target TF's motif: a ``4 x W`` matrix (rows A, C, G, T) or ``(W, 4)`` (a ``4 x 4``
-        matrix is read as ``(W, 4)``), a :class:`Motif`, or ``None`` for anchoring-free mode; ``cofactor_motifs``:
+        matrix is read as ``(W, 4)``), a :class:`Motif`, a Bio.motifs / pyjaspar motif (``.counts``), or ``None`` for anchoring-free mode; ``cofactor_motifs``:
         ``{name: matrix}``, a list of motifs, or ``None`` for all JASPAR2024 CORE vertebrate motifs (pyjaspar).
         """
-        c1, n1 = _sequences(seqs_1, "seqs_1")
-        c2, n2 = _sequences(seqs_2, "seqs_2")
+        pw = int(self.peak_width) if self.peak_width is not None else (int(self.width) if self.width else 1000)
+        c1, n1 = _sequences(seqs_1, "seqs_1", self.genome, pw)
+        c2, n2 = _sequences(seqs_2, "seqs_2", self.genome, pw)
         if c1.shape[1] != c2.shape[1]:
             raise ValueError(f"seqs_1 and seqs_2 must have the same length, got {c1.shape[1]} and {c2.shape[1]}")
+        if c1.shape == c2.shape and np.array_equal(c1, c2):
+            raise ValidationError("seqs_1 and seqs_2 are identical: the two experiments must differ to be compared")
         names = None
         if n1 is not None or n2 is not None:
             names = (n1 or [f"exp1_{i}" for i in range(len(c1))]) + (n2 or [f"exp2_{i}" for i in range(len(c2))])
@@ -157,6 +211,12 @@ class TFscope:
         self.drop_family_ = u["drop_family"]
         self.n_dropped_ = int(u["n_dropped"])
         model = "full" if "full" in table.index else u["families"][0]
+        auc_tab = u["auc"]
+        self.no_signal_ = bool(auc_tab.loc[model, "no_signal"]) if "no_signal" in auc_tab else False
+        if self.no_signal_:
+            warnings.warn(f"TFscope: the {model} model found no signal (its no-signal guard fired: no feature "
+                          "beats the intercept-only model in cross-validation); auc_ and features_ are not "
+                          "informative", UserWarning, stacklevel=2)
         v = res.var
         feats = pd.DataFrame({"feature": v.index, "family": v["family"].to_numpy(),
                               "coef": v[f"coef_{model}"].to_numpy(),

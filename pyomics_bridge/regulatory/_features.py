@@ -41,6 +41,12 @@ def anchor_and_orient(
     W = np.asarray(pwm).shape[0]
     width = L if width is None else int(width)
     c = L // 2
+    if L < W or search < 0:
+        from .._conventions import ValidationError
+
+        raise ValidationError(f"sequences of length {L} cannot be anchored: the core motif (width {W}) must fit in "
+                              f"them and search must be >= 0 (got {search}); the search span +-search around the "
+                              "centre is clipped to the sequence")
     hits = best_hits(codes, pwm, start=c - search - W // 2, end=c + search + (W - W // 2))
     if min_score is None:
         min_score = -np.inf if pvalue is None else threshold_from_pvalue(pwm, pvalue, background=background)
@@ -71,6 +77,12 @@ def core_features(aligned: np.ndarray, motif_width: int, *, flank: int = 5) -> t
     n, L = aligned.shape
     _, cs = anchor_layout(L, motif_width)
     offsets = np.arange(-flank, motif_width + flank)
+    if cs - flank < 0 or cs + motif_width + flank > L:
+        from .._conventions import ValidationError
+
+        raise ValidationError(f"aligned sequences of length {L} are too short for the core window: motif width "
+                              f"{motif_width} + 2 * flank={flank} needs length >= {motif_width + 2 * flank} "
+                              "(check width / flank)")
     block = aligned[:, cs + offsets]
     F = np.zeros((n, offsets.size * 4), dtype=np.float32)
     names, rows = [], []

@@ -138,7 +138,12 @@ def extract_sequences(peaks: pd.DataFrame, genome, *, width: int = 1000, strande
     seqs = []
     for chrom, summit in zip(peaks["chrom"], peaks["summit"], strict=True):
         a, b = int(summit) - half, int(summit) - half + width
-        s = get(chrom, max(a, 0), b)
+        try:
+            s = get(chrom, max(a, 0), b)
+        except KeyError:
+            from .._conventions import ValidationError
+
+            raise ValidationError(f"peaks: chromosome {chrom!r} is not in the genome") from None
         s = "N" * (max(a, 0) - a) + s
         seqs.append(s + "N" * (width - len(s)))
     codes = encode_batch(seqs, length=width)

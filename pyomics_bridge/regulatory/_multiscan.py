@@ -310,18 +310,20 @@ def _run(work, starts, n_jobs):
 def motif_pwms(motifs, *, background=None) -> tuple[list[str], list[np.ndarray]]:
     """Names and log-odds PWMs of a motif collection.
 
-    ``motifs`` is a dict ``name -> matrix/Motif`` or a sequence of :class:`Motif` objects or matrices. A matrix
+    ``motifs`` is a dict ``name -> matrix/Motif`` or a sequence of :class:`Motif` objects, matrices or objects
+    with ``.counts`` (Bio.motifs / pyjaspar motifs). A matrix
     with negative entries is taken as log-odds already; otherwise (counts or probabilities, ``(W, 4)``) it goes
     through :func:`log_odds`.
     """
     from ._io import Motif
-    from ._pwm import log_odds
+    from ._pwm import as_motif, check_finite_motif, log_odds
 
     items = list(motifs.items()) if isinstance(motifs, dict) else [(None, m) for m in motifs]
     if not items:
         raise ValueError("motifs is empty: pass at least one motif")
     names, pwms = [], []
     for i, (name, m) in enumerate(items):
+        m = as_motif(m)
         if isinstance(m, Motif):
             label, pwm = m.label, log_odds(m, background=background)
         else:
@@ -329,6 +331,7 @@ def motif_pwms(motifs, *, background=None) -> tuple[list[str], list[np.ndarray]]
             if arr.ndim != 2 or arr.shape[1] != 4 or arr.shape[0] < 1:
                 raise ValueError(f"motif {name or i!r} must be a (W, 4) matrix (A, C, G, T columns), got {arr.shape}")
             label = f"motif{i + 1}"
+            check_finite_motif(arr, f"motif {name or i!r}")
             pwm = log_odds(arr, background=background) if np.all(arr >= 0) else arr
         names.append(str(name) if name is not None else label)
         pwms.append(pwm)

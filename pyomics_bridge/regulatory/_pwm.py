@@ -23,6 +23,33 @@ def _background(background) -> np.ndarray:
     return bg / bg.sum()
 
 
+def as_motif(m):
+    """A :class:`Motif` from an object with a ``.counts`` mapping (Bio.motifs / pyjaspar motifs: ``counts["A"]``
+    ... ``counts["T"]`` of length W); any other input is returned unchanged."""
+    counts = getattr(m, "counts", None)
+    if counts is None or isinstance(m, (Motif, np.ndarray, list, tuple)):
+        return m
+    try:
+        mat = np.array([[float(v) for v in counts[b]] for b in "ACGT"], dtype=float).T
+    except (KeyError, TypeError, ValueError) as err:
+        raise ValueError(f"motif {type(m).__name__}: .counts must map each of 'A', 'C', 'G', 'T' to W numbers "
+                         f"({err})") from None
+    name = str(getattr(m, "name", None) or "motif")
+    mid = str(getattr(m, "matrix_id", None) or "")
+    return Motif(name=name, matrix=mat, matrix_id=mid, kind="counts", nsites=float(mat[0].sum()) or None)
+
+
+def check_finite_motif(arr, what: str = "motif") -> np.ndarray:
+    """``arr`` as a float array; ValidationError when it holds NaN or infinite entries."""
+    from .._conventions import ValidationError
+
+    arr = np.asarray(arr, dtype=float)
+    if not np.all(np.isfinite(arr)):
+        bad = np.argwhere(~np.isfinite(arr))[:3].tolist()
+        raise ValidationError(f"{what} must hold finite numbers; non-finite (NaN/inf) entries at {bad}")
+    return arr
+
+
 def log_odds(motif, *, background=None, pseudocount: float = 0.8, nsites: float = 20.0) -> np.ndarray:
     """Log2-odds PWM ``log2(p_jb / bg_b)`` with a background-split pseudocount.
 
@@ -31,6 +58,7 @@ def log_odds(motif, *, background=None, pseudocount: float = 0.8, nsites: float 
     ``p' = (m p + pseudocount bg) / (m + pseudocount)``; counts ``(c + pseudocount bg) / (n + pseudocount)``.
     """
     bg = _background(background)
+    motif = as_motif(motif)
     if isinstance(motif, Motif):
         m = np.asarray(motif.matrix, dtype=float)
         is_prob = motif.kind == "probabilities"
@@ -38,7 +66,8 @@ def log_odds(motif, *, background=None, pseudocount: float = 0.8, nsites: float 
             nsites = float(motif.nsites)
     else:
         m = np.asarray(motif, dtype=float)
-        is_prob = np.allclose(m.sum(axis=1), 1.0, atol=1e-3)
+        is_prob = m.ndim == 2 and np.allclose(m.sum(axis=1), 1.0, atol=1e-3)
+    check_finite_motif(m)
     if m.ndim != 2 or m.shape[1] != 4 or m.shape[0] < 1 or np.any(m < 0):
         raise ValueError(f"a motif matrix must be (W, 4) and non-negative, got shape {m.shape}")
     counts = m / m.sum(axis=1, keepdims=True) * nsites if is_prob else m
@@ -206,7 +235,8 @@ def max_score_in_windows(
 
 def _orient_motif(m):
     """A ``4 x W`` matrix (rows A, C, G, T; the issue's convention) becomes ``(W, 4)``; a ``(W, 4)`` matrix (and a
-    ``4 x 4`` one) is kept; :class:`Motif` objects pass through."""
+    ``4 x 4`` one) is kept; :class:`Motif` objects pass through; Bio.motifs / pyjaspar motifs become Motifs."""
+    m = as_motif(m)
     if isinstance(m, Motif):
         return m
     arr = np.asarray(m, dtype=float)
@@ -216,6 +246,7 @@ def _orient_motif(m):
 
 
 def _motif_collection(motifs) -> dict | list:
+    motifs = as_motif(motifs)
     if isinstance(motifs, Motif):
         return [motifs]
     if isinstance(motifs, dict):

@@ -31,12 +31,15 @@ FAMILIES = ("core", "environment", "cofactor")
 
 
 def _as_pwm(m, background):
+    from ._pwm import as_motif, check_finite_motif
+
+    m = as_motif(m)  # Bio.motifs / pyjaspar objects (anything with .counts) -> Motif
     if isinstance(m, Motif):
         return m.label, log_odds(m, background=background)
     arr = np.asarray(m, dtype=float)
     if np.all(arr >= 0):
         return "motif", log_odds(arr, background=background)
-    return "motif", arr
+    return "motif", check_finite_motif(arr)
 
 
 def _centre_crop(codes, width):
