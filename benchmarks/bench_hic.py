@@ -10,6 +10,11 @@ Sections (``python benchmarks/bench_hic.py [--only a,b]``; results of each secti
 - ``pastis``: pastis 0.4.0 MDS and PM2 against ours on simulated 1,000- and 2,000-bin maps (needs pastis
   importable, see benchmarks/README.md): both trajectories traced, CPU time to equal objective (see
   :func:`bench_pastis`). ``pastis_trace`` (not run by default) only records pastis' trajectories.
+- ``pastis_shared_start`` (not run by default; ``--shared-sizes``, ``--shared-cpu-cap``): our PM2 and pastis'
+  PM2 Poisson phase from the same MDS start, both traced in one process (ours first), CPU time to equal objective
+  (see :func:`bench_pastis_shared_start`).
+- ``recovery``: MDS / PM2 / NB (our defaults) on simulated 200-bin maps, 5 seeds × 0.5 / 5 / 50 counts per pair:
+  dSCC, RMSD to the truth and α̂ (mean ± sd).
 - ``yeast``: the iced yeast sample (4 % filter, ICE bias): MDS, PM1, PM2 of pastis and ours, scored by pastis'
   own objective (non-zero pairs) and by ours.
 
@@ -478,9 +483,176 @@ def bench_yeast():
                     methods=("mds", "pm1", "pm2"))
 
 
+# ---------------------------------------------------------------- pastis' Poisson phase from a shared start
+SHARED_SIZES = (2000,)
+SHARED_CPU_CAP = 480.0
+SHARED_STOP_AT = None  # optional wall-clock deadline (epoch s) for pastis' fit on a loaded machine
+
+
+class _CpuCap(Exception):
+    """Raised from pastis' iteration callback when its CPU budget is spent."""
+
+
+def _pastis_poisson_traced(P, up, X0, *, cpu_cap, max_iter=10000):
+    """pastis 0.4.0's PM2 Poisson phase from ``X0``: its (α, β) estimation on ``X0`` then its Poisson structure fit
+    (``poisson_structure.estimate_X(counts, alpha, beta, ini=X0)``), called as a black box. Every L-BFGS iterate is
+    recorded with the process CPU time since the phase started (recording time subtracted); the fit is stopped
+    (from the iteration callback) once ``cpu_cap`` CPU seconds are spent or the wall clock passes
+    ``SHARED_STOP_AT`` (``--shared-stop-at``, for a loaded machine). Returns (cpu_s, iterates, α, β, finished).
+    """
+    import scipy.optimize as so
+    from pastis.optimization import poisson_model as p_pm
+
+    n = X0.shape[0]
+    st = {"c0": time.process_time(), "over": 0.0, "cpu": [], "X": []}
+    orig = so.fmin_l_bfgs_b
+
+    def record(x):
+        c = time.process_time()
+        st["cpu"].append(c - st["c0"] - st["over"])
+        st["X"].append(np.array(x, np.float64).reshape(n, 3))
+        st["over"] += time.process_time() - c
+        if st["cpu"][-1] > cpu_cap or (SHARED_STOP_AT is not None and time.time() > SHARED_STOP_AT):
+            raise _CpuCap
+
+    def traced(func, x0, fprime=None, args=(), callback=None, **kw):
+        if np.size(x0) != 3 * n:  # not a structure fit
+            return orig(func, x0, fprime, args, callback=callback, **kw)
+        record(x0)
+        return orig(func, x0, fprime, args, callback=record, **kw)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a, b = p_pm.estimate_alpha_beta(up, X0, ini=[ALPHA0, 1.0], random_state=0)
+        so.fmin_l_bfgs_b = traced
+        finished = True
+        try:
+            P["ps"].estimate_X(up, alpha=a, beta=b, ini=X0.copy(), random_state=0, maxiter=max_iter)
+        except _CpuCap:
+            finished = False
+        finally:
+            so.fmin_l_bfgs_b = orig
+    return np.array(st["cpu"]), st["X"], float(np.ravel(a)[0]), float(np.ravel(b)[0]), finished
+
+
+def bench_pastis_shared_start():
+    """Our PM2 vs pastis 0.4.0's PM2 Poisson phase from the SAME start, in one process (ours first).
+
+    Start X0: our MDS structure (``hic.MDS(random_state=0)``, not timed for either side). Ours:
+    ``PM2(init=X0, use_zero_counts=False, zero_pseudocount=0)`` (pastis' model) to convergence, traced. pastis:
+    :func:`_pastis_poisson_traced` (its (α, β) estimate on X0, then its Poisson fit), capped at
+    ``SHARED_CPU_CAP`` CPU seconds. Both trajectories are scored by the same function (PM2 NLL on non-zero pairs at
+    the best (α, β) for each structure). Reported: CPU time for each side to reach pastis' best objective, both
+    final objectives, and curves.
+    """
+    from pyomics_bridge.hic._optim import trace_iterations
+
+    P = _pastis()
+    if P is None:
+        return []
+    rows = []
+    for n in SHARED_SIZES:
+        X_true, C, _ = _simulated(n, seed=1)
+        up = sparse.triu(sparse.csr_matrix(C), k=1).tocoo()
+        pairs_nz = hic.make_pairs(C, use_zero_counts=False)
+        c_mds, m0 = time.process_time(), hic.MDS(random_state=0).fit(C)
+        c_mds = time.process_time() - c_mds
+        X0 = m0.structure_
+        objective = lambda X: _pm2_nll(X, pairs_nz)[0]
+        # ours first
+        model = hic.PM2(init=X0, use_zero_counts=False, zero_pseudocount=0, random_state=0)
+        c0 = time.process_time()
+        with trace_iterations() as tr:
+            model.fit(C)
+        c_ours = time.process_time() - c0
+        kept = model.kept_
+        ours = _Scored(tr.cpu_s, lambda k: embed(tr.iterate(k)[0], kept, n), objective)
+        # pastis, same process, same start
+        cpu, Xs, a_p, b_p, finished = _pastis_poisson_traced(P, up, X0, cpu_cap=SHARED_CPU_CAP)
+        pt = _Scored(cpu, lambda k: Xs[k], objective)
+        m = len(Xs)
+        grid = _grid(0, m - 1)
+        best_k = min(grid, key=pt.score)
+        for k in range(max(0, best_k - 3), min(m, best_k + 4)):
+            if pt.score(k) < pt.score(best_k):
+                best_k = k
+        cps = []
+        for q in (0.25, 0.5, 1.0):
+            kq = min(best_k if q == 1.0 else int(np.searchsorted(pt.cpu_s, q * pt.cpu_s[best_k])), m - 1)
+            target = pt.score(kq)
+            ko = ours.first_reach(target)
+            cps.append({"pastis_cpu_fraction": q, "pastis_iterate": int(kq), "pastis_cpu_s": float(pt.cpu_s[kq]),
+                        "objective": target, "pob_iterate": None if ko is None else int(ko),
+                        "pob_cpu_s": None if ko is None else float(ours.cpu_s[ko]),
+                        "ratio_cpu": None if ko is None else float(pt.cpu_s[kq] / max(ours.cpu_s[ko], 1e-9))})
+        best = cps[-1]
+        row = {"task": f"simulated {n} bins, mean 5 counts/pair: PM2 Poisson phase from a shared MDS start",
+               "start": "ours hic.MDS(random_state=0) structure", "start_cpu_s": c_mds,
+               "start_objective": pt.score(0),
+               "pob_cpu_s": c_ours, "pob_iterations": len(tr) - tr._n_fits, "pob_converged": model.converged_,
+               "pob_objective": ours.score(len(tr) - 1), "pob_alpha": model.alpha_,
+               **{f"pob_{k}": v for k, v in _truth(model.structure_, X_true).items()},
+               "ref": f"pastis {P['version']} poisson_model.estimate_alpha_beta + poisson_structure.estimate_X",
+               "ref_cpu_cap_s": SHARED_CPU_CAP, "ref_stop_at": SHARED_STOP_AT, "ref_finished": finished, "ref_iterations": m - 1,
+               "ref_alpha": a_p, "ref_beta": b_p, "ref_cpu_s_total": float(cpu[-1]),
+               "ref_cpu_s_to_best": best["pastis_cpu_s"], "ref_best_objective": best["objective"],
+               "ref_final_objective": pt.score(m - 1),
+               **{f"ref_{k}": v for k, v in _truth(Xs[best_k], X_true).items()},
+               "pob_cpu_s_to_ref_best": best["pob_cpu_s"], "ratio_cpu_equal_objective": best["ratio_cpu"],
+               "checkpoints": cps,
+               "ref_cpu_s_per_iteration": float(np.median(np.diff(cpu))) if m > 1 else None,
+               "pob_cpu_s_per_iteration": c_ours / max(len(tr) - tr._n_fits, 1),
+               "pob_curve": ours.curve(sorted(set(_grid(0, len(tr) - 1, 25) + [best["pob_iterate"] or 0]))),
+               "ref_curve": pt.curve(grid), "load": _load()}
+        rows.append(row)
+        print(json.dumps({k: v for k, v in row.items() if not k.endswith("curve")}, default=float)[:1500], flush=True)
+        _save_partial("pastis_shared_start", rows)
+    return rows
+
+
+# ---------------------------------------------------------------- recovery of the truth vs coverage
+RECOVERY_SEEDS = (1, 2, 3, 4, 5)
+RECOVERY_COVERAGE = (0.5, 5.0, 50.0)
+
+
+def bench_recovery():
+    """Recovery of the simulated truth (200 bins) at mean 0.5 / 5 / 50 counts per pair, 5 seeds each: our MDS,
+    PM2 and NB with their defaults (zero counts included where the model uses them). dSCC and RMSD to the truth
+    (after superposition) and PM2's α̂ (truth −3): mean ± sd over seeds, and every run."""
+    fits = {"MDS": lambda: hic.MDS(random_state=0), "PM2": lambda: hic.PM2(random_state=0),
+            "NB": lambda: hic.NegativeBinomialStructure(random_state=0)}
+    rows = []
+    for cov in RECOVERY_COVERAGE:
+        runs = {k: [] for k in fits}
+        for seed in RECOVERY_SEEDS:
+            X, C, _ = _simulated(200, seed=seed, mean_count=cov)
+            for name, make in fits.items():
+                c0 = time.process_time()
+                try:
+                    m = make().fit(C)
+                    runs[name].append({"seed": seed, "cpu_s": time.process_time() - c0, "alpha_hat": m.alpha_,
+                                       "converged": m.converged_, **_truth(m.structure_, X)})
+                except Exception as exc:  # noqa: BLE001 - record the failure, keep going
+                    runs[name].append({"seed": seed, "error": repr(exc)})
+        for name, rs in runs.items():
+            ok = [r for r in rs if "error" not in r]
+            row = {"task": f"recovery, 200 bins, mean {cov:g} counts/pair: {name}", "method": name,
+                   "mean_count": cov, "n_seeds": len(rs), "n_failed": len(rs) - len(ok)}
+            for key in ("dscc_truth", "rmsd_truth", "cpu_s") + (("alpha_hat",) if name == "PM2" else ()):
+                v = np.array([r[key] for r in ok], float)
+                row[f"{key}_mean"] = float(v.mean()) if v.size else None
+                row[f"{key}_sd"] = float(v.std(ddof=1)) if v.size > 1 else None
+            row.update({"runs": rs, "load": _load()})
+            rows.append(row)
+            print(json.dumps({k: v for k, v in row.items() if k != "runs"}, default=float), flush=True)
+        _save_partial("recovery", rows)
+    return rows
+
+
+
 SECTIONS = {"ice": bench_ice, "objective": bench_objective, "fits": bench_fits, "pastis": bench_pastis,
-            "zeros": bench_zeros, "yeast": bench_yeast}
-EXTRA_SECTIONS = {"pastis_trace": bench_pastis_trace}
+            "zeros": bench_zeros, "yeast": bench_yeast, "recovery": bench_recovery}
+EXTRA_SECTIONS = {"pastis_trace": bench_pastis_trace, "pastis_shared_start": bench_pastis_shared_start}
 
 
 def _merge(update):
@@ -499,7 +671,7 @@ def _merge(update):
 
 
 def main(argv=None):
-    global OUT, PASTIS_MAX_ITER, PASTIS_SIZES, REUSE_TRACES, TRACE_DIR
+    global OUT, PASTIS_MAX_ITER, PASTIS_SIZES, REUSE_TRACES, TRACE_DIR, SHARED_SIZES, SHARED_CPU_CAP, SHARED_STOP_AT
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections")
     parser.add_argument("--out", default=str(OUT), help="JSON file to merge the results into")
@@ -507,7 +679,20 @@ def main(argv=None):
     parser.add_argument("--sizes", default="1000,2000", help="map sizes of the pastis sections")
     parser.add_argument("--trace-dir", default=str(TRACE_DIR), help="where traced pastis runs are written")
     parser.add_argument("--reuse-traces", action="store_true", help="use existing pastis traces (pastis section)")
+    parser.add_argument("--shared-sizes", default="2000", help="map sizes of the pastis_shared_start section")
+    parser.add_argument("--shared-cpu-cap", type=float, default=480.0,
+                        help="CPU seconds allowed to pastis' Poisson phase (pastis_shared_start)")
+    parser.add_argument("--shared-stop-at", default=None,
+                        help="UTC time HH:MM after which pastis' fit is stopped (pastis_shared_start)")
     args = parser.parse_args(argv)
+    if args.shared_stop_at:
+        import datetime as dt
+
+        now = dt.datetime.now(dt.timezone.utc)
+        hh, mm = (int(v) for v in args.shared_stop_at.split(":"))
+        SHARED_STOP_AT = now.replace(hour=hh, minute=mm, second=0, microsecond=0).timestamp()
+    SHARED_SIZES = tuple(int(v) for v in args.shared_sizes.split(","))
+    SHARED_CPU_CAP = args.shared_cpu_cap
     OUT = Path(args.out)
     PASTIS_MAX_ITER = args.pastis_max_iter
     PASTIS_SIZES = tuple(int(v) for v in args.sizes.split(","))
