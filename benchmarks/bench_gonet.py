@@ -14,6 +14,12 @@ Reports test accuracy, planted-term average precision / AUROC / best rank at lev
 activation for the nets), GO leakage (share of |W| on non-GO weights, first layer) and fit time. Writes
 ``benchmarks/results/gonet.json``. Usage: ``python benchmarks/bench_gonet.py [--terms 300 --samples 1500
 --seeds 0 1 --epochs 40 --threads 1]``.
+
+``--full-genome N``: CPU/GPU throughput instead (samples/s per epoch, parameters, GO edges, peak RSS of each fit
+in its own process) on the bundled network and, with ``--fg-debian 6:1``, a larger one from
+``layers_from_debian``; e.g. ``python benchmarks/bench_gonet.py --full-genome 256 --epochs 1 --threads 2
+--fg-models hard dense --fg-debian 6:1 --fg-debian-models hard dense --out
+benchmarks/results/gonet_fullgenome_cpu.json``.
 """
 
 from __future__ import annotations
@@ -38,7 +44,12 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--task", default="linear")
     ap.add_argument("--full-genome", type=int, default=0, metavar="N",
-                    help="instead: time epochs of each mode on all 12,446 bundled genes with N random samples")
+                    help="instead: time epochs of each model on whole-genome networks with N random samples")
+    ap.add_argument("--fg-models", nargs="+", default=["hard", "soft", "dense"],
+                    help="--full-genome: models on the bundled network (hard, soft, dense, graphgonet)")
+    ap.add_argument("--fg-debian", nargs="*", default=[], metavar="L0:MIN_GENES",
+                    help="--full-genome: also networks from layers_from_debian(levels=L0..2, min_genes=MIN_GENES)")
+    ap.add_argument("--fg-debian-models", nargs="+", default=["hard", "dense", "graphgonet"])
     ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "gonet.json"))
     args = ap.parse_args()
     if args.full_genome:
@@ -118,28 +129,91 @@ def _device_name(device: str) -> str:
     return platform.processor() or "cpu"
 
 
-def full_genome(args) -> None:
-    """Seconds per epoch of each mode on the full bundled architecture (12,446 genes → 1408 … 43 terms)."""
+def _vm(key: str) -> float:
+    """A /proc/self/status memory field in MiB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _fg_child(spec, n, epochs, threads, q):
+    """One timed fit in a fresh (spawned) process, so that its peak RSS is its own."""
+    import resource
+
     import torch
 
-    from pyomics_bridge.gonet import GONetClassifier, load_bundled_layers
+    from pyomics_bridge.gonet import GOLayers, GONetClassifier, GraphGONet, load_bundled_layers
 
-    layers = load_bundled_layers()
+    layers = load_bundled_layers() if spec["layers"] == "bundled" else GOLayers.from_json(spec["layers"])
     rng = np.random.default_rng(0)
-    X = rng.standard_normal((args.full_genome, len(layers.genes))).astype(np.float32)
-    y = rng.integers(0, 5, args.full_genome)
+    X = rng.standard_normal((n, len(layers.genes))).astype(np.float32)
+    y = rng.integers(0, 5, n)
+    try:  # reset the peak-RSS mark: ru_maxrss survives the spawn's exec (it would start at the parent's peak)
+        Path("/proc/self/clear_refs").write_text("5")
+        hwm = True
+    except OSError:
+        hwm = False
+    rss0 = _vm("VmHWM") if hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    common = {"max_epochs": epochs, "batch_size": 512, "validation_fraction": 0, "n_threads": threads,
+              "device": "cpu", "random_state": 0}
+    if spec["model"] == "graphgonet":
+        m = GraphGONet(layers, gene_inputs="propagated", patience=None, **common).fit(X, y)
+    else:
+        m = GONetClassifier(layers, mode=spec["model"], **common).fit(X, y)
+    n_par = int(sum(p.numel() for p in m.module_.parameters()))
+    q.put({**spec, "n_genes": len(layers.genes), "n_terms": int(sum(layers.sizes[1:])), "layer_sizes": layers.sizes,
+           "n_go_edges": int(sum(len(e) for e in layers.edges)), "n_samples": n, "epochs": m.n_epochs_,
+           "s_per_epoch": m.fit_seconds_ / m.n_epochs_, "samples_per_s": n * m.n_epochs_ / m.fit_seconds_,
+           "n_parameters": n_par, "parameter_mb": n_par * 4 / 2**20, "rss_before_fit_mb": rss0,
+           "peak_rss_mb": _vm("VmHWM") if hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+           "peak_rss_source": "VmHWM after clear_refs" if hwm else "ru_maxrss (floored at the parent's peak)",
+           "device": m.device_, "torch_threads": torch.get_num_threads(), "loadavg": list(os.getloadavg())})
+
+
+def full_genome(args) -> None:
+    """Throughput (samples/s per epoch), parameters and peak RSS of each model on whole-genome GO networks.
+
+    Networks: the bundled layers (12,446 genes → levels 7 … 2) and, with ``--fg-debian L0:MIN_GENES``, the
+    layers built from the Debian GO / org.Hs.eg.db SQLite with levels ``L0`` … 2 (``layers_from_debian``).
+    Models: ``--fg-models`` (GONetClassifier modes ``hard`` / ``soft`` / ``dense``, and ``graphgonet``:
+    GraphGONet with ``gene_inputs="propagated"``); each fit runs in a fresh process (peak RSS = its own).
+    """
+    import multiprocessing as mp
+    import tempfile
+
+    import torch
+
+    nets = [("bundled", "bundled", args.fg_models)]
+    tmp = tempfile.TemporaryDirectory()
+    for spec in args.fg_debian:
+        from pyomics_bridge.gonet import layers_from_debian
+
+        l0, mg = (int(v) for v in spec.split(":"))
+        t = time.perf_counter()
+        L = layers_from_debian(levels=tuple(range(l0, 1, -1)), min_genes=mg)
+        path = str(Path(tmp.name) / f"layers_{l0}_{mg}.json.gz")
+        L.to_json(path)
+        print(f"debian levels {l0}->2, min_genes {mg}: {L.sizes} built in {time.perf_counter() - t:.0f} s", flush=True)
+        nets.append((f"debian_levels{l0}to2_min{mg}", path, args.fg_debian_models))
+    ctx = mp.get_context("spawn")
     rows = []
-    for mode in ("hard", "soft", "dense"):
-        m = GONetClassifier(layers, mode=mode, max_epochs=args.epochs, batch_size=512, validation_fraction=0,
-                            n_threads=args.threads, random_state=0).fit(X, y)
-        row = {"mode": mode, "n_samples": args.full_genome, "epochs": m.n_epochs_,
-               "s_per_epoch": m.fit_seconds_ / m.n_epochs_, "device": m.device_, "device_name": _device_name(m.device_),
-               "n_parameters": int(sum(p.numel() for p in m.module_.parameters()))}
-        rows.append(row)
-        print(row, flush=True)
+    for name, path, models in nets:
+        for model in models:
+            q = ctx.Queue()
+            p = ctx.Process(target=_fg_child, args=({"network": name, "layers": path, "model": model},
+                                                     args.full_genome, args.epochs, args.threads, q))
+            p.start()
+            row = q.get()
+            p.join()
+            row["layers"] = "bundled" if path == "bundled" else "layers_from_debian"
+            rows.append(row)
+            print({k: (round(v, 3) if isinstance(v, float) else v) for k, v in row.items()}, flush=True)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"torch": torch.__version__, "args": vars(args), "rows": rows}, indent=1))
+    out.write_text(json.dumps({"machine": platform.platform(), "cpu": _device_name("cpu"), "cpus": os.cpu_count(),
+                               "torch": torch.__version__, "args": vars(args), "rows": rows,
+                               "loadavg_end": list(os.getloadavg())}, indent=1))
     print(f"wrote {out}")
 
 
