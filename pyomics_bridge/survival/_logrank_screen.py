@@ -64,8 +64,7 @@ def logrank_screen(
     -------
     DataFrame indexed by test name with ``statistic`` (chi-square, 1 df), ``pvalue``, ``n1`` (size of group 1),
     ``observed`` and ``expected`` events in group 1, ``var``, ``hr`` (Peto, group 1 vs 0), ``hr_lower``,
-    ``hr_upper``. A grouping with an empty group has NaN statistic and p-value; a grouping with no comparable
-    event (zero variance) has statistic 0 and p-value 1 (as ``logrank_test`` and R's ``survdiff``), HR NaN.
+    ``hr_upper``. A grouping with an empty group has NaN statistic and p-value.
     """
     t, e = check_survival_data(time, event)
     if isinstance(groups, pd.DataFrame):
@@ -116,10 +115,7 @@ def logrank_screen(
         out["var"][sl] = lin[2] - quad @ (n1 * n1)
     diff = out["observed"] - out["expected"]
     with np.errstate(divide="ignore", invalid="ignore"):
-        # No event at any time where both groups are at risk: zero variance and zero O - E; report chi-square 0
-        # (p = 1) as survdiff and logrank_test do. An empty group stays NaN (no comparison at all).
-        both = (out["n1"] > 0) & (out["n1"] < t.size)
-        statistic = np.where(out["var"] > 0, diff**2 / out["var"], np.where(both, 0.0, np.nan))
+        statistic = np.where(out["var"] > 0, diff**2 / out["var"], np.nan)
         log_hr = np.where(out["var"] > 0, diff / out["var"], np.nan)
         half = stats.norm.ppf(0.5 + conf_level / 2) / np.sqrt(out["var"])
     return pd.DataFrame(
