@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import inspect
 import time
 
 import numpy as np
 import pandas as pd
 
 from .._conventions import ValidationError
+from ._models import ParamsMixin
 from ._ontology import GOLayers
 
 
@@ -37,7 +37,7 @@ def _threads(n):
         torch.set_num_threads(old)
 
 
-class GraphGONet:
+class GraphGONet(ParamsMixin):
     """GO-graph classifier with per-sample term selection (GraphGONet).
 
     Architecture (one scalar state per GO node, nodes = every term of ``go_layers``):
@@ -140,16 +140,6 @@ class GraphGONet:
         self.n_threads = n_threads
         self.random_state = random_state
         self.verbose = verbose
-
-    # ------------------------------------------------------------------ sklearn plumbing
-    def get_params(self, deep: bool = True) -> dict:
-        names = [p for p in inspect.signature(type(self).__init__).parameters if p != "self"]
-        return {n: getattr(self, n) for n in names}
-
-    def set_params(self, **params):
-        for key, v in params.items():
-            setattr(self, key, v)
-        return self
 
     def _validate(self):
         if not isinstance(self.go_layers, GOLayers):

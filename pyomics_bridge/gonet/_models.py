@@ -68,7 +68,22 @@ def check_class_counts(classes, counts, *, need: str, escape: str, minimum: int 
         raise ValidationError(f"class {desc}{more}; {need} needs >= {minimum} per class (or {escape})")
 
 
-class GONetClassifier:
+class ParamsMixin:
+    """scikit-learn ``get_params``/``set_params`` from the ``__init__`` signature, without importing scikit-learn."""
+
+    def get_params(self, deep: bool = True) -> dict:
+        import inspect
+
+        names = [p for p in inspect.signature(type(self).__init__).parameters if p != "self"]
+        return {n: getattr(self, n) for n in names}
+
+    def set_params(self, **params):
+        for k, v in params.items():
+            setattr(self, k, v)
+        return self
+
+
+class GONetClassifier(ParamsMixin):
     """GO-structured phenotype classifier: genes → deepest GO level terms → ... → top level → classes.
 
     Parameters
@@ -175,18 +190,6 @@ class GONetClassifier:
         self.n_threads = n_threads
         self.random_state = random_state
         self.verbose = verbose
-
-    # ------------------------------------------------------------------ sklearn plumbing
-    def get_params(self, deep: bool = True) -> dict:
-        import inspect
-
-        names = [p for p in inspect.signature(type(self).__init__).parameters if p != "self"]
-        return {n: getattr(self, n) for n in names}
-
-    def set_params(self, **params):
-        for k, v in params.items():
-            setattr(self, k, v)
-        return self
 
     def _validate(self):
         if not isinstance(self.go_layers, GOLayers):
