@@ -47,7 +47,10 @@ import pyomics_bridge.regulatory as R
 SEEDS = int(os.environ.get("POB_TRUTH_SEEDS", "5"))
 N_PER_CLASS = int(os.environ.get("POB_TRUTH_N", "2000"))
 MOTIFS = os.environ.get("POB_TRUTH_MOTIFS", "jaspar")
-OPTS = {"env_search": True, "stability": 0, "combine": "stack", "predict_select": "best", "n_jobs": 1}
+BACKGROUND = os.environ.get("POB_TRUTH_BACKGROUND", "peaks")  # "peaks": Markov chains fitted on real peaks
+BACKGROUNDS = {"peaks": "Markov background fitted on real Oct4 + MafK peaks", "builtin": "built-in Markov background"}
+OPTS = {"env_search": True, "stability": int(os.environ.get("POB_TRUTH_STABILITY", "0")), "combine": "stack",
+        "predict_select": "best", "n_jobs": 1}
 PATH = Path(os.environ.get("POB_TRUTH_OUT", Path(__file__).parent / "results" / "regulatory_truth.json"))
 SCENARIOS = ("calibrated", "null", "confounded")  # "all"; "run" also takes strong, grammar, paralog
 GATA = re.compile(r"\b(GATAx|GATA[1-6]|TRPS1)\b", re.I)
@@ -112,7 +115,8 @@ def cofactor_motifs(sim) -> list:
 
 
 def run(scenario: str, seed: int) -> dict:
-    sim = R.simulate_tf_binding(n_per_class=N_PER_CLASS, length=1000, scenario=scenario, random_state=seed)
+    sim = R.simulate_tf_binding(n_per_class=N_PER_CLASS, length=1000, scenario=scenario, background=BACKGROUND,
+                                random_state=seed)
     motifs = cofactor_motifs(sim)
     t, c0 = time.perf_counter(), time.process_time()
     ad = R.tfscope(sim["codes"], sim["y"], sim["motifs"]["target"], motifs, random_state=seed, **OPTS)
@@ -133,6 +137,11 @@ def run(scenario: str, seed: int) -> dict:
     drop = u["drop_family"]
     res["drop_family_delta_auc"] = drop["delta_auc"].round(4).to_dict()
     res["drop_family_winner"] = str(drop.index[0])
+    if OPTS["stability"]:  # stability-selection frequencies (interpretation): the spec's null bound is < 0.5
+        stab = ad.var[[c for c in ad.var if c.startswith("stability_")]]
+        res["max_stability"] = stab.max().round(3).to_dict()
+        res["n_stability_ge_0.5"] = (stab >= 0.5).sum().astype(int).to_dict()
+        res["top_stability_full"] = stab["stability_full"].nlargest(5).round(3).to_dict()
     if scenario in ("calibrated", "strong", "confounded"):
         res["planted_top"] = planted_top(ad.var)
     if scenario == "confounded":
@@ -155,9 +164,14 @@ def _locked():
 
 def _header() -> dict:
     return {"machine": platform.platform(), "cpu_count": os.cpu_count(), "options": OPTS,
-            "data": f"simulate_tf_binding(n_per_class={N_PER_CLASS}, length=1000), built-in Markov background, "
+            "data": f"simulate_tf_binding(n_per_class={N_PER_CLASS}, length=1000), "
+                    f"{BACKGROUNDS.get(BACKGROUND, BACKGROUND)}, "
                     f"80/20 split; co-factor motifs: planted stand-ins + "
-                    f"{'879 JASPAR2024 CORE vertebrates + ' if MOTIFS == 'jaspar' else ''}30 decoys"}
+                    f"{'879 JASPAR2024 CORE vertebrates + ' if MOTIFS == 'jaspar' else ''}30 decoys" + _stability_note()}
+
+
+def _stability_note() -> str:
+    return f"; stability selection with {OPTS['stability']} refits" if OPTS["stability"] else ""
 
 
 def summarise(runs: list, scenario: str) -> dict:

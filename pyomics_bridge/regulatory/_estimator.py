@@ -9,6 +9,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator
 
 from .._conventions import ValidationError
 from .._parallel import root_seed_sequence
@@ -83,7 +84,7 @@ def _orient(m):
     return m
 
 
-class TFscope:
+class TFscope(BaseEstimator):
     """TFscope-like analysis of what separates the sequences bound in experiment 1 from those of experiment 2.
 
     Parameters
@@ -109,7 +110,8 @@ class TFscope:
         optional ``summit``) or BED/narrowPeak paths; their summit-centred sequences are extracted
         (:func:`extract_sequences`) and named ``chrom:start-end``.
     peak_width
-        Length of the sequences extracted around each summit (default ``width``, else 1000).
+        Length of the sequences extracted around each summit (default ``width + 2 * search``: the window
+        re-centred on the anchor stays inside the extracted sequence; 1000 when ``width`` is None).
 
     Attributes
     ----------
@@ -141,7 +143,7 @@ class TFscope:
         ``n_train`` and ``n_test``.
     """
 
-    def __init__(self, *, families=FAMILIES, search: int = 50, width: int | None = None, pvalue: float | None = 1e-3,
+    def __init__(self, *, families=FAMILIES, search: int = 50, width: int | None = 1000, pvalue: float | None = 1e-3,
                  flank: int = 5, env_search: bool = True, cofactor_windows=(50, 150, 500), combine: str = "stack",
                  select: str = "1se", stability: int = 50, cv: int = 5, test_size: float = 0.2, baselines=(),
                  baseline_input: str = "aligned", baseline_options: dict | None = None, random_state=0,
@@ -176,7 +178,9 @@ class TFscope:
         matrix is read as ``(W, 4)``), a :class:`Motif`, a Bio.motifs / pyjaspar motif (``.counts``), or ``None`` for anchoring-free mode; ``cofactor_motifs``:
         ``{name: matrix}``, a list of motifs, or ``None`` for all JASPAR2024 CORE vertebrate motifs (pyjaspar).
         """
-        pw = int(self.peak_width) if self.peak_width is not None else (int(self.width) if self.width else 1000)
+        # peaks are cut wide enough that the window re-centred on the anchor never runs off the extracted sequence
+        pw = (int(self.peak_width) if self.peak_width is not None
+              else (int(self.width) + 2 * int(self.search) if self.width else 1000))
         c1, n1 = _sequences(seqs_1, "seqs_1", self.genome, pw)
         c2, n2 = _sequences(seqs_2, "seqs_2", self.genome, pw)
         if c1.shape[1] != c2.shape[1]:

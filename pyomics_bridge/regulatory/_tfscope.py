@@ -90,7 +90,7 @@ def tfscope(
     cofactor_motifs=None,
     *,
     search: int = 50,
-    width: int | None = None,
+    width: int | None = 1000,
     pvalue: float | None = 1e-3,
     flank: int = 5,
     families=FAMILIES,
@@ -133,7 +133,10 @@ def tfscope(
         Co-factor motifs (Motif objects or ``{label: matrix}``); ``None`` or ``"jaspar"``: all JASPAR2024 CORE
         vertebrate motifs (:func:`jaspar_motifs`, needs pyjaspar; cached on disk); ``()`` for none.
     search, width, pvalue
-        Anchoring: best hit within ``+-search`` bp of the centre with p-value <= ``pvalue``; ``width`` bp kept.
+        Anchoring: best hit within ``+-search`` bp of the centre with p-value <= ``pvalue``; the ``width``-bp
+        window centred on that hit is kept (default 1 kb, TFscope's window; bases beyond the input are N).
+        Sequences shorter than ``width`` raise an error: pass ``width=None`` to keep the input length (e.g. 200-bp
+        peaks) or a smaller ``width``. Give sequences of ``width + 2 * search`` bp for windows without N.
     flank
         Core family: bases on each side of the site.
     families
@@ -172,6 +175,9 @@ def tfscope(
     AnnData: obs = kept sequences, var = features, X = raw feature values; ``uns["tfscope"]``.
     """
     codes = encode_batch(sequences)
+    if width is not None and codes.shape[1] < int(width):
+        raise ValueError(f"width={width}: the sequences are {codes.shape[1]} bp, shorter than the window kept around "
+                         f"the anchor; pass width=None to keep the input length or a width <= {codes.shape[1]}")
     yb, class_names = _labels(y)
     if len(yb) != codes.shape[0]:
         raise ValueError(f"{codes.shape[0]} sequences but {len(yb)} labels")

@@ -29,7 +29,7 @@ def tfscope(
     codes_key: str | None = "codes",
     sequence_key: str | None = None,
     search: int = 50,
-    width: int | None = None,
+    width: int | None = 1000,
     pvalue: float | None = 1e-3,
     flank: int = 5,
     families=("core", "environment", "cofactor"),
@@ -72,7 +72,8 @@ def tfscope(
     codes_key, sequence_key
         Where the sequences are (``sequence_key`` wins when given).
     search, width, pvalue
-        Anchoring on the best core hit within ``+-search`` bp of the centre at p-value ``pvalue``.
+        Anchoring on the best core hit within ``+-search`` bp of the centre at p-value ``pvalue``; the
+        ``width``-bp window centred on it is kept (default 1 kb; ``None``: the input length, e.g. 200-bp peaks).
     flank
         Core family flank (bp each side).
     families

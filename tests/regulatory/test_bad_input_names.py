@@ -18,7 +18,7 @@ LENGTH = 200
 
 def _est(**kw):
     kw = {"families": ("core",), **kw}
-    return R.TFscope(stability=0, env_search=False, cv=3, search=30, random_state=0, **kw)
+    return R.TFscope(**{"width": None, "stability": 0, "env_search": False, "cv": 3, "search": 30, "random_state": 0, **kw})
 
 
 @pytest.fixture(scope="module")
@@ -137,6 +137,23 @@ def test_sequences_shorter_than_the_core_window(strong):
         _est().fit(short1, short2, core)
     with pytest.raises(ValidationError, match="cannot be anchored.*width 12"):
         _est().fit([s[:8] for s in short1], [s[:8] for s in short2], core)
+
+
+def test_default_window_is_1kb_and_shorter_inputs_raise(strong):
+    s1, s2, core = strong  # 200-bp sequences
+    with pytest.raises(ValueError, match=r"width=1000: the sequences are 200 bp.*width=None"):
+        R.TFscope(stability=0, cv=3).fit(s1, s2, core)
+    assert R.TFscope().get_params()["width"] == 1000
+    # a 1-kb window around the anchor of 1,100-bp sequences: kept windows are 1,000 bp and the motif is centred
+    sim = R.simulate_tf_binding(n_per_class=60, length=1100, scenario="strong", n_decoys=0, random_state=4)
+    m = sim["motifs"]
+    out = R.tfscope(sim["codes"], sim["y"], m["target"], (), families=("core",), stability=0, cv=3, random_state=0)
+    aligned = out.obsm["aligned"]
+    assert aligned.shape[1] == 1000 and (aligned != 4).all()  # +-50 bp search inside 1,100 bp: no N padding
+    W = m["target"].width
+    site = aligned[:, 500 - W // 2 : 500 - W // 2 + W]
+    best = R.log_odds(m["target"])[np.arange(W), site].sum(axis=1)
+    assert np.median(best) > 0.5 * R.log_odds(m["target"]).max(axis=1).sum()
 
 
 def test_non_finite_motif_entries(strong):

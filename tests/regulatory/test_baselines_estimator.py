@@ -37,7 +37,7 @@ def fitted(sim):
         mp.setitem(_estimator._BASELINES, "gkm", lambda: spy("gkm", _gkm.gkm_baseline))
         if "cnn" in names:
             mp.setitem(_estimator._BASELINES, "cnn", lambda: spy("cnn", _cnn.cnn_baseline))
-        est = R.TFscope(families=("core", "environment"), env_search=False, stability=0, baselines=names,
+        est = R.TFscope(families=("core", "environment"), width=None, env_search=False, stability=0, baselines=names,
                         baseline_options={"kmer": {"k": 3}, "gkm": {"l": 6, "k": 3, "Cs": [0.1, 1.0, 10.0], "cv": 3},
                                           "cnn": {"epochs": 2, "patience": 1, "filters": 4}},
                         cv=3, random_state=0, options=FAST)
@@ -92,7 +92,7 @@ def test_raw_baseline_input_uses_the_kept_input_sequences(fitted, sim, monkeypat
         return _baselines.kmer_baseline(seqs, yy, **kw)
 
     monkeypatch.setitem(_estimator._BASELINES, "kmer", lambda: spy)
-    raw = R.TFscope(families=("core",), stability=0, baselines="kmer", baseline_input="raw",
+    raw = R.TFscope(families=("core",), width=None, stability=0, baselines="kmer", baseline_input="raw",
                     baseline_options={"kmer": {"k": 2}}, cv=3, random_state=0, options=FAST)
     raw.fit(codes[y == 1], codes[y == 0], m["target"], None)
     kept = raw.result_.uns["tfscope"]["kept"]
@@ -106,4 +106,4 @@ def test_bad_baseline_options(sim):
                     ({"baselines": ("kmer",), "baseline_input": "x"}, "baseline_input"),
                     ({"baselines": ("kmer",), "baseline_options": {"svm": {}}}, "unknown baselines")):
         with pytest.raises(ValueError, match=msg):
-            R.TFscope(families=("core",), **kw).fit(codes[y == 1], codes[y == 0], m["target"], None)
+            R.TFscope(families=("core",), width=None, **kw).fit(codes[y == 1], codes[y == 0], m["target"], None)

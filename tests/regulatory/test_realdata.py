@@ -20,7 +20,7 @@ def test_anchoring_free_mode_and_chromosome_split():
     chrom = np.array([f"chr{1 + i % 5}" for i in range(n)])
     names = [f"{c}:{100 * i}-{100 * i + 400}" for i, c in enumerate(chrom)]
     out = R.tfscope(sim["codes"], sim["y"], None, m["cofactors"] + m["decoys"][:5], families=("cofactor",),
-                    cofactor_windows=(100, 200), stability=0, cv=3, random_state=0, names=names,
+                    width=None, cofactor_windows=(100, 200), stability=0, cv=3, random_state=0, names=names,
                     test_chromosomes=["chr2", "chr4"], chromosomes="names")
     assert out.uns["tfscope"]["n_dropped"] == 0 and out.n_obs == n
     test = out.obs["split"].to_numpy() == "test"
@@ -29,9 +29,9 @@ def test_anchoring_free_mode_and_chromosome_split():
     assert list(out.uns["tfscope"]["auc"].index) == ["cofactor"]
     assert out.uns["tfscope"]["auc"].loc["cofactor", "test_auc"] > 0.6  # planted GATA/CEBP co-factors
     with pytest.raises(ValueError, match="no feature family"):
-        R.tfscope(sim["codes"], sim["y"], None, families=("core",))
+        R.tfscope(sim["codes"], sim["y"], None, families=("core",), width=None)
     with pytest.raises(ValueError, match="hold no"):
-        R.tfscope(sim["codes"], sim["y"], m["target"], m["cofactors"], families=("cofactor",), names=names,
+        R.tfscope(sim["codes"], sim["y"], m["target"], m["cofactors"], families=("cofactor",), names=names, width=None,
                   test_chromosomes=["chr9"], chromosomes="names", stability=0)
     assert list(chromosomes_from_names(["chr1:5-10", "x"])) == ["chr1", ""]
 
@@ -70,7 +70,8 @@ def test_oct4_vs_mafk_cofactor_model():
     keep = [k for k in jas if any(t in k.upper() for t in ("POU5F1", "SOX2", "MAFK", "MAFF", "NFE2", "CTCF",
                                                               "GATA1", "FOXA1", "CEBPB", "HNF4A", "SPI1"))]
     out = R.tfscope(seqs, y, None, {k: jas[k] for k in keep}, families=("cofactor",), cofactor_windows=(50, 100),
-                    stability=0, cv=3, random_state=0, names=names, test_chromosomes=["chr1", "chr2", "chr3"],
+                    width=None, stability=0, cv=3, random_state=0, names=names,
+                    test_chromosomes=["chr1", "chr2", "chr3"],
                     chromosomes="names")
     auc = out.uns["tfscope"]["auc"].loc["cofactor", "test_auc"]
     assert auc > 0.9

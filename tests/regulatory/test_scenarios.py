@@ -12,7 +12,7 @@ from sklearn.metrics import roc_auc_score
 from pyomics_bridge import regulatory as R
 from pyomics_bridge.regulatory._simulate import GRAMMAR_GAP, GRAMMAR_SHIFT
 
-FAST = {"env_bins": (100,), "env_k": (1, 2), "cofactor_windows": (150, 300), "Cs": np.logspace(-2.5, 0, 6), "cv": 3,
+FAST = {"width": None, "env_bins": (100,), "env_k": (1, 2), "cofactor_windows": (150, 300), "Cs": np.logspace(-2.5, 0, 6), "cv": 3,
         "stability": 0, "env_search": True, "env_search_features": 5, "n_jobs": 1}
 
 
@@ -67,7 +67,7 @@ def test_paralog_core_family_learns_the_differing_bases():
     y, t, m = sim["y"], sim["truth"], sim["motifs"]
     assert t["paralog"][y == 0].mean() == pytest.approx(0.5) and not t["paralog"][y == 1].any()
     out = R.tfscope(sim["codes"], y, m["target"], (), families=("core",), random_state=0,
-                    **{k: v for k, v in FAST.items() if k in ("Cs", "cv", "stability", "n_jobs")})
+                    **{k: v for k, v in FAST.items() if k in ("width", "Cs", "cv", "stability", "n_jobs")})
     u = out.uns["tfscope"]
     assert u["n_dropped"] < 0.1 * y.size  # the paralog sites are still anchored by the target PWM
     assert u["auc"].loc["core", "test_auc"] > 0.65

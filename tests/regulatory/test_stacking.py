@@ -9,7 +9,7 @@ import pytest
 from pyomics_bridge import regulatory as R
 from pyomics_bridge.regulatory._stacking import stacked_scores
 
-FAST = {"env_bins": (100,), "env_k": (1, 2), "cofactor_windows": (150,), "Cs": np.logspace(-2, 0, 3), "cv": 3,
+FAST = {"width": None, "env_bins": (100,), "env_k": (1, 2), "cofactor_windows": (150,), "Cs": np.logspace(-2, 0, 3), "cv": 3,
         "stability": 0, "env_search": True, "env_search_features": 5}
 
 
@@ -105,7 +105,7 @@ def test_tfscope_estimator_two_sequence_sets(tmp_path):
     fa = tmp_path / "exp2.fa"
     R.write_fasta(fa, [f"b{i}" for i in range(len(s2))], s2)
     cof = {m.label: m.probabilities.T for m in cofs}  # 4 x W matrices, rows A, C, G, T
-    kw = {k: v for k, v in FAST.items() if k in ("cofactor_windows", "cv", "stability")}
+    kw = {k: v for k, v in FAST.items() if k in ("width", "cofactor_windows", "cv", "stability")}
     est = R.TFscope(random_state=0, n_jobs=1, options={k: FAST[k] for k in ("env_bins", "env_k", "Cs")},
                     env_search=False, **kw).fit(s1, fa, target.probabilities.T, cof)
     ref = R.tfscope(sim["codes"], sim["y"], target, cofs, random_state=0, **{**FAST, "env_search": False})

@@ -12,7 +12,7 @@ from pyomics_bridge.datasets._regulatory import synthetic_tf_binding
 from pyomics_bridge.pl import _regulatory as pl_reg
 from pyomics_bridge.tl._regulatory import tfscope as tl_tfscope
 
-FAST = {"env_bins": (100,), "env_k": (1, 2), "cofactor_windows": (150, 300), "Cs": np.logspace(-2.5, 0, 6), "cv": 3,
+FAST = {"width": None, "env_bins": (100,), "env_k": (1, 2), "cofactor_windows": (150, 300), "Cs": np.logspace(-2.5, 0, 6), "cv": 3,
             "stability": 10}
 
 
@@ -117,9 +117,9 @@ def test_deterministic_and_independent_of_n_jobs():
               "stability": 4, "random_state": 1}
     from joblib import parallel_config
 
-    a = R.tfscope(sim["codes"], sim["y"], m["target"], m["cofactors"], n_jobs=1, **kw)
+    a = R.tfscope(sim["codes"], sim["y"], m["target"], m["cofactors"], n_jobs=1, width=None, **kw)
     with parallel_config(backend="threading"):
-        b = R.tfscope(sim["codes"], sim["y"], m["target"], m["cofactors"], n_jobs=2, **kw)
+        b = R.tfscope(sim["codes"], sim["y"], m["target"], m["cofactors"], n_jobs=2, width=None, **kw)
     assert a.uns["tfscope"]["auc"].equals(b.uns["tfscope"]["auc"])
     assert a.var.equals(b.var)
 
@@ -130,7 +130,7 @@ def test_kmer_baseline_and_driver(tmp_path):
     assert pob.datasets.get_info("synthetic_tf_binding").kind == "synthetic"
     base = R.kmer_baseline(adata.obsm["codes"], adata.obs["label"].to_numpy(), k=3)
     assert 0.5 < base["test_auc"] <= 1.0
-    kw = {"core_motif": adata.uns["synthetic"]["target"], "env_bins": (100,), "env_k": (1,), "Cs": np.logspace(-2, 0, 3),
+    kw = {"core_motif": adata.uns["synthetic"]["target"], "width": None, "env_bins": (100,), "env_k": (1,), "Cs": np.logspace(-2, 0, 3),
               "cv": 3, "stability": 3, "cofactor_windows": (150,)}
     before = adata.copy()
     out = tl_tfscope(adata, copy=True, **kw)
