@@ -24,7 +24,13 @@ from ._mixomics_plots import (
 )
 from ._multiomics import correlation_circle, sample_plot, variable_correlations
 from ._prognostic import forest, forest_data, threshold_scan, threshold_scan_data
-from ._regulatory import tfscope_cofactors, tfscope_core, tfscope_environment, tfscope_roc
+from ._regulatory import (
+    tfscope_cofactors,
+    tfscope_core,
+    tfscope_environment,
+    tfscope_environment_data,
+    tfscope_roc,
+)
 from ._survival import kaplan_meier
 
 __all__ = [
@@ -52,6 +58,7 @@ __all__ = [
     "tfscope_cofactors",
     "tfscope_core",
     "tfscope_environment",
+    "tfscope_environment_data",
     "tfscope_roc",
     "threshold_scan",
     "threshold_scan_data",

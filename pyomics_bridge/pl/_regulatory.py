@@ -101,10 +101,48 @@ def tfscope_core(adata: AnnData, *, key: str = "tfscope", model: str = "core", k
     return ax
 
 
+def tfscope_environment_data(adata: AnnData, *, key: str = "tfscope", model: str = "environment", top: int = 15):
+    """The numbers behind :func:`tfscope_environment`: region × k-mer matrix of the selected environment features.
+
+    The columns are the elementary intervals cut by every region boundary of the ``top`` features (largest
+    |coefficient|); the rows are their k-mers, ordered by largest |coefficient|. A cell sums the coefficients of
+    the features with that k-mer whose region covers the interval, so overlapping multi-scale bins add up.
+
+    Parameters
+    ----------
+    adata
+        Object on which :func:`pyomics_bridge.tl.tfscope` was run.
+    key
+        ``.uns`` key of the result.
+    model
+        ``"environment"`` or ``"full"``.
+    top
+        Number of features used.
+
+    Returns
+    -------
+    :class:`pandas.DataFrame` (k-mers × ``"[start,end)"`` intervals in bp from the anchored motif); empty when no
+    environment feature is selected.
+    """
+    import pandas as pd
+
+    col, env = _top_selected(_record(adata, key)["features"], "environment", model, top)
+    if env.empty:
+        return pd.DataFrame(dtype=float)
+    starts, ends = env["region_start"].to_numpy(int), env["region_end"].to_numpy(int)
+    edges = np.unique(np.r_[starts, ends])
+    kmers = list(dict.fromkeys(env["kmer"].astype(str)))  # first occurrence = largest |coefficient|
+    M = np.zeros((len(kmers), edges.size - 1))
+    row = {k: i for i, k in enumerate(kmers)}
+    for km, a, b, c in zip(env["kmer"].astype(str), starts, ends, env[col].to_numpy(float), strict=True):
+        M[row[km], np.searchsorted(edges, a) : np.searchsorted(edges, b)] += c
+    cols = [f"[{a:+d},{b:+d})" for a, b in zip(edges[:-1], edges[1:], strict=True)]
+    return pd.DataFrame(M, index=pd.Index(kmers, name="kmer"), columns=pd.Index(cols, name="region"))
+
+
 def tfscope_environment(adata: AnnData, *, key: str = "tfscope", model: str = "environment", top: int = 15,
-                        ax=None):
-    """Region × k-mer map of the selected environment features: a segment per feature over its region,
-    coloured by the signed coefficient.
+                        kind: str = "heatmap", ax=None):
+    """Region × k-mer view of the selected environment features, coloured by the signed coefficient.
 
     Parameters
     ----------
@@ -116,6 +154,9 @@ def tfscope_environment(adata: AnnData, *, key: str = "tfscope", model: str = "e
         ``"environment"`` or ``"full"``.
     top
         Number of features (largest absolute coefficients).
+    kind
+        ``"heatmap"``: k-mers × position intervals, cells as in :func:`tfscope_environment_data` (interval widths to
+        scale); ``"segments"``: one line per feature over its region.
     ax
         Axes to draw into.
 
@@ -125,18 +166,31 @@ def tfscope_environment(adata: AnnData, *, key: str = "tfscope", model: str = "e
     """
     import matplotlib as mpl
 
+    if kind not in ("heatmap", "segments"):
+        raise ValidationError(f"kind must be 'heatmap' or 'segments', got {kind!r}")
     rec = _record(adata, key)
     col, env = _top_selected(rec["features"], "environment", model, top)
     ax = get_ax(ax, figsize=(6.5, max(2.5, 0.3 * len(env) + 1)))
     if env.empty:
         ax.text(0.5, 0.5, "no environment feature selected", ha="center", va="center", transform=ax.transAxes)
         return ax
-    lim = max(env[col].abs().max(), 1e-9)
-    cmap, norm = mpl.colormaps["RdBu_r"], mpl.colors.Normalize(-lim, lim)
-    for i, (_name, row) in enumerate(env.iterrows()):
-        ax.hlines(i, row["region_start"], row["region_end"], color=cmap(norm(row[col])), lw=6)
-    ax.set_yticks(range(len(env)), [f"{r['kmer']}  [{r['region_start']:+d},{r['region_end']:+d})"
-                                      for _, r in env.iterrows()], fontsize=7)
+    cmap = mpl.colormaps["RdBu_r"]
+    if kind == "heatmap":
+        M = tfscope_environment_data(adata, key=key, model=model, top=top)
+        edges = np.unique(np.r_[env["region_start"].to_numpy(int), env["region_end"].to_numpy(int)])
+        lim = max(np.abs(M.to_numpy()).max(), 1e-9)
+        norm = mpl.colors.Normalize(-lim, lim)
+        ax.pcolormesh(edges, np.arange(M.shape[0] + 1), M.to_numpy(), cmap=cmap, norm=norm, edgecolors="white",
+                      linewidth=0.3)
+        ax.set_yticks(np.arange(M.shape[0]) + 0.5, M.index.tolist(), fontsize=7)
+        ax.set_ylabel("k-mer")
+    else:
+        lim = max(env[col].abs().max(), 1e-9)
+        norm = mpl.colors.Normalize(-lim, lim)
+        for i, (_name, row) in enumerate(env.iterrows()):
+            ax.hlines(i, row["region_start"], row["region_end"], color=cmap(norm(row[col])), lw=6)
+        ax.set_yticks(range(len(env)), [f"{r['kmer']}  [{r['region_start']:+d},{r['region_end']:+d})"
+                                          for _, r in env.iterrows()], fontsize=7)
     ax.invert_yaxis()
     ax.axvline(0, color="black", lw=0.6, ls=":")
     ax.set_xlabel("position relative to the anchored motif (bp, motif orientation)")
