@@ -1,8 +1,9 @@
 """TFscope next to its baselines on exactly the same kept sequences and train/test split (issue 6, spec §8.3).
 
-Data: the calibrated simulated set at the spec's size, ``simulate_tf_binding(n_per_class=2000, length=1000,
-scenario="calibrated")`` (2 x 2,000 x 1 kb), seeds ``POB_BENCH_SEEDS`` (default ``"0"``; e.g. ``"0,1,2"``),
-co-factor panel = the simulator's two co-factors + 30 decoys.
+Data: a simulated set at the spec's size, ``simulate_tf_binding(n_per_class=2000, length=1000,
+scenario=POB_BENCH_SCENARIO)`` (2 x 2,000 x 1 kb; ``calibrated`` by default, ``strong`` and ``grammar`` for the spec's
+other baseline checks), seeds ``POB_BENCH_SEEDS`` (default ``"0"``; e.g. ``"0,1,2"``), co-factor panel = the
+simulator's two co-factors + 30 decoys (+ the SOXx grammar motif in ``grammar``). ``POB_BENCH_OUT`` names the JSON.
 
 Models (one ``TFscope(..., baselines=("kmer", "gkm", "cnn"))`` fit per seed, so the baselines use TFscope's own
 training/test rows): TFscope full model (stacked families; estimator defaults except ``stability=0``, which does
@@ -45,6 +46,7 @@ GKM_NTRAIN = int(os.environ.get("POB_BENCH_GKM_NTRAIN", "400"))
 GKM_NTEST = int(os.environ.get("POB_BENCH_GKM_NTEST", "400"))
 ENV_SEARCH = os.environ.get("POB_BENCH_ENVSEARCH", "0") == "1"
 CNN_EPOCHS = int(os.environ.get("POB_BENCH_CNN_EPOCHS", "15"))
+SCENARIO = os.environ.get("POB_BENCH_SCENARIO", "calibrated")  # also strong, grammar (spec 8.3)
 OUT = Path(__file__).parent / "results" / os.environ.get("POB_BENCH_OUT", "regulatory_baselines.json")
 
 
@@ -94,14 +96,14 @@ def _gkmsvm_crop(codes, y, train, test, seed) -> dict:
 
 def main() -> dict:
     out: dict = {"machine": platform.platform(), "cpu_count": os.cpu_count(), "n_per_class": N_PER_CLASS,
-                 "length": 1000, "scenario": "calibrated", "seeds": SEEDS, "n_jobs": N_JOBS,
+                 "length": 1000, "scenario": SCENARIO, "seeds": SEEDS, "n_jobs": N_JOBS,
                  "env_search": ENV_SEARCH, "cnn_max_epochs": CNN_EPOCHS,
                  "torch": _has("torch"), "gkmsvm_lite": _has("gkmsvm"), "loadavg_start": os.getloadavg(), "runs": {}}
     baselines = ("kmer", "gkm", "cnn") if out["torch"] else ("kmer", "gkm")
     for seed in SEEDS:
-        sim = R.simulate_tf_binding(n_per_class=N_PER_CLASS, length=1000, scenario="calibrated", random_state=seed)
+        sim = R.simulate_tf_binding(n_per_class=N_PER_CLASS, length=1000, scenario=SCENARIO, random_state=seed)
         m = sim["motifs"]
-        cof = list(m["cofactors"]) + list(m["decoys"])
+        cof = list(m["cofactors"]) + list(m["decoys"]) + ([m["grammar"]] if SCENARIO == "grammar" else [])
         run: dict = {"load_before": os.getloadavg()}
         est = R.TFscope(stability=0, env_search=ENV_SEARCH, baselines=baselines,
                         baseline_options={"kmer": {"k": 6}, "cnn": {"epochs": CNN_EPOCHS, "patience": 3}},
