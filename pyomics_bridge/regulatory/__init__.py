@@ -11,12 +11,14 @@
 - TFscope: :func:`anchor_and_orient`, feature families, :func:`fit_lasso_logistic`, :func:`tfscope`;
 - baselines: :func:`kmer_baseline`, :func:`gkm_baseline` (+ :func:`gkm_features`, gapped k-mers),
   :func:`cnn_baseline` (torch extra), side by side on TFscope's split via ``TFscope(baselines=...)``; benchmark: :func:`simulate_tf_binding`;
+- DExTER regression (continuous target): :class:`DExTERRegression`, :func:`simulate_expression`;
 - real peaks (read at run time from the janggu wheel): :func:`janggu_peaks`, :func:`markov_from_peaks`,
   :func:`chromosomes_from_names`.
 """
 
 from ._baselines import kmer_baseline
 from ._cnn import cnn_baseline
+from ._dexter import DExTERRegression, lattice_edges, region_frequency, simulate_expression
 from ._estimator import TFscope
 from ._features import (
     EnvironmentSearch,
@@ -58,6 +60,7 @@ from ._simulate import consensus_motif, default_motifs, fit_markov, sample_marko
 from ._tfscope import tfscope
 
 __all__ = [
+    "DExTERRegression", "lattice_edges", "region_frequency", "simulate_expression",
     "gkm_baseline", "gkm_feature_names", "gkm_features", "scan_tracks",
     "anchor_and_orient", "best_hits", "chromosomes_from_names", "cnn_baseline", "cofactor_features",
     "consensus_motif", "core_features", "decode", "default_motifs", "encode", "encode_batch",
