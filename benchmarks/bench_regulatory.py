@@ -1,22 +1,26 @@
 """PWM scanning against MOODS and Biopython in one run; co-factor features; hits identical to MOODS.
 
 Workload (issue 6): best score of every JASPAR2024 CORE vertebrate motif (879, via pyjaspar; random JASPAR-like
-matrices when pyjaspar is absent) over N sequences x 1 kb, both strands.
+matrices when pyjaspar is absent) over N sequences x 1 kb, both strands. Timed in the same run, each as one call
+over all N sequences (wall and process CPU seconds, ``os.getloadavg()`` before and after each):
 
-- ours: :class:`pob.regulatory.MultiScanner` best score per (sequence, motif), exact (float32 sums), with
-  ``n_jobs`` threads (``POB_BENCH_JOBS``, default 2) and with 1 thread;
-- MOODS 1.9.4.1 (``MOODS.scan.Scanner``, C++, single-threaded through its Python API): hits at p < 1e-4 on both
-  strands; its time includes ``threshold_from_p`` for all matrices (MOODS needs thresholds to scan) and is also
-  reported without it;
-- Biopython (``PSSM.calculate`` on the sequence and its reverse complement): timed on a subsample of
-  ``POB_BENCH_BIO`` sequences (all motifs) and scaled linearly to N.
+- ours, the PUBLIC call ``pob.regulatory.scan(seqs, motifs, n_jobs=...)`` (strings and JASPAR motif objects in;
+  log-odds, table build, best score + leftmost best window + strand per sequence x motif, DataFrames out), with
+  ``n_jobs`` = 1 and 2 threads; separately with ``pvalue=1e-4`` (exact thresholds from the score distribution of
+  every motif, hits with p-values, in the same single scoring pass); and the internal scores-only path
+  ``MultiScanner.best_scores`` (1 thread) for reference;
+- MOODS 1.9.4.1 (``MOODS.scan.Scanner``, C++, single-threaded through its Python API): ``threshold_from_p`` for
+  all matrices at p < 1e-4 (MOODS needs thresholds to scan), scanner build, and the scan of both strands;
+  ratios are given against MOODS' total (thresholds + build + scan) and scan only, in CPU seconds (robust to the
+  load of a shared machine) and in wall seconds;
+- Biopython (``PSSM.calculate`` on the sequence and its reverse complement): timed on ``POB_BENCH_BIO`` sequences
+  (all motifs) and scaled linearly to N.
 
-Sequences are processed in blocks, alternating the tools, so that load changes on a shared machine hit all of them
-alike; ``os.getloadavg()`` is recorded. Hit calling: our hits at p < 1e-4 (exact thresholds from the score
-distribution) are compared with MOODS' hits at the same thresholds on the first ``POB_BENCH_HITS`` sequences.
+Hit calling: the hits of the public ``scan(..., pvalue=1e-4)`` on the first ``POB_BENCH_HITS`` sequences are
+compared with MOODS' hits at the same (exact) thresholds.
 
 Run: ``python benchmarks/bench_regulatory.py scan`` (env: ``POB_BENCH_NSEQ`` (default 10000), ``POB_BENCH_LEN``
-(1000)); writes benchmarks/results/regulatory.json.
+(1000), ``POB_BENCH_OUT`` (regulatory.json)); writes benchmarks/results/regulatory.json.
 
 ``python benchmarks/bench_regulatory.py models`` writes benchmarks/results/regulatory_models.json: TFscope-like
 models next to the k-mer and CNN baselines on the same kept sequences and the same split, for the synthetic
@@ -40,7 +44,6 @@ from pyomics_bridge.regulatory._multiscan import MultiScanner
 
 N_SEQ = int(os.environ.get("POB_BENCH_NSEQ", "10000"))
 LENGTH = int(os.environ.get("POB_BENCH_LEN", "1000"))
-BLOCK = int(os.environ.get("POB_BENCH_BLOCK", "500"))
 N_JOBS = int(os.environ.get("POB_BENCH_JOBS", "2"))
 N_BIO = int(os.environ.get("POB_BENCH_BIO", "4"))
 N_HITS = int(os.environ.get("POB_BENCH_HITS", "300"))
@@ -50,82 +53,82 @@ PVALUE = 1e-4
 
 
 def _motifs():
+    """(source, motifs as a user passes them to ``scan``, their log-odds PWMs)."""
     try:
         motifs = R.jaspar_motifs(release="JASPAR2024")
-        return "JASPAR2024 CORE vertebrates (pyjaspar)", [R.log_odds(m) for m in motifs]
+        return "JASPAR2024 CORE vertebrates (pyjaspar)", motifs, [R.log_odds(m) for m in motifs]
     except ImportError:
         rng = np.random.default_rng(1)
         widths = rng.choice(np.arange(6, 22), size=879)
-        return "random (pyjaspar absent)", [R.log_odds(rng.dirichlet(np.full(4, 0.4), size=w)) for w in widths]
+        probs = {f"m{i}": rng.dirichlet(np.full(4, 0.4), size=w) for i, w in enumerate(widths)}
+        return "random (pyjaspar absent)", probs, [R.log_odds(p) for p in probs.values()]
+
+
+def _timed(out: dict, key: str, fn):
+    """Run ``fn()`` once; record wall and process CPU seconds (all threads) and the load average around it."""
+    out[f"{key}_loadavg_before"] = os.getloadavg()
+    t, c = time.perf_counter(), time.process_time()
+    res = fn()
+    out[f"{key}_s"] = time.perf_counter() - t
+    out[f"{key}_cpu_s"] = time.process_time() - c
+    out[f"{key}_loadavg_after"] = os.getloadavg()
+    print(f"{key}: wall {out[f'{key}_s']:.1f} s, cpu {out[f'{key}_cpu_s']:.1f} s, load {os.getloadavg()}", flush=True)
+    return res
 
 
 def main() -> dict:
     t0 = time.perf_counter()
-    source, pwms = _motifs()
+    source, motifs, pwms = _motifs()
     rng = np.random.default_rng(0)
     codes = R.sample_markov(R._simulate.BACKGROUND_CHAIN, N_SEQ, LENGTH, rng)
+    seqs_all = R.decode(codes)
     out: dict = {"machine": platform.platform(), "cpu_count": os.cpu_count(), "n_sequences": N_SEQ,
                  "length": LENGTH, "n_motifs": len(pwms), "motifs": source,
                  "mean_motif_width": float(np.mean([p.shape[0] for p in pwms])), "both_strands": True,
-                 "loadavg_start": os.getloadavg()}
-    t = time.perf_counter()
-    scanner = MultiScanner(pwms)
-    out["ours_build_s"] = time.perf_counter() - t
+                 "pvalue": PVALUE, "loadavg_start": os.getloadavg(),
+                 "note": "one call per tool over all sequences; ratios in CPU seconds (time.process_time, all "
+                         "threads) are the ones to read on this shared 2-core machine; wall seconds also given"}
+    # ---- MOODS: thresholds, build, scan of both strands
+    have_moods = True
     try:
         import MOODS.scan
         import MOODS.tools
-
-        have_moods = True
-        mats = [p.T.tolist() for p in pwms]
-        t, c = time.perf_counter(), time.process_time()
-        mthr = [MOODS.tools.threshold_from_p(m, [0.25] * 4, PVALUE) for m in mats]
-        out["moods_thresholds_s"] = time.perf_counter() - t
-        out["moods_thresholds_cpu_s"] = time.process_time() - c
-        t = time.perf_counter()
-        ms = MOODS.scan.Scanner(7)
-        ms.set_motifs(mats + [MOODS.tools.reverse_complement(m) for m in mats], [0.25] * 4, mthr + mthr)
-        out["moods_build_s"] = time.perf_counter() - t
-        out["moods_version"] = "MOODS-python 1.9.4.1"
     except ImportError:
         have_moods = False
-    ours = ours1 = moods = 0.0
-    cpu = {"ours": 0.0, "ours1": 0.0, "moods": 0.0}  # process CPU time (all threads): robust to machine load
-    n_moods_hits = 0
-    seqs_all = R.decode(codes)
-    for s in range(0, N_SEQ, BLOCK):
-        blk = codes[s : s + BLOCK]
-        t, c = time.perf_counter(), time.process_time()
-        scanner.best_scores(blk, n_jobs=N_JOBS)
-        ours += time.perf_counter() - t
-        cpu["ours"] += time.process_time() - c
-        if N_JOBS != 1:
-            t, c = time.perf_counter(), time.process_time()
-            scanner.best_scores(blk, n_jobs=1)
-            ours1 += time.perf_counter() - t
-            cpu["ours1"] += time.process_time() - c
-        if have_moods:
-            t, c = time.perf_counter(), time.process_time()
-            for seq in seqs_all[s : s + BLOCK]:
-                n_moods_hits += sum(len(r) for r in ms.scan(seq))
-            moods += time.perf_counter() - t
-            cpu["moods"] += time.process_time() - c
-    out["ours_best_scores_s"] = ours
-    out["ours_n_jobs"] = N_JOBS
-    out["ours_best_scores_1thread_s"] = ours1 if N_JOBS != 1 else ours
-    out["ours_best_scores_cpu_s"] = cpu["ours"]
-    out["ours_best_scores_1thread_cpu_s"] = cpu["ours1"] if N_JOBS != 1 else cpu["ours"]
-    out["loadavg_after_scan"] = os.getloadavg()
     if have_moods:
-        out["moods_scan_s"] = moods
-        out["moods_total_s"] = moods + out["moods_thresholds_s"] + out["moods_build_s"]
-        out["moods_hits"] = n_moods_hits
-        out["ratio_ours_vs_moods_total"] = (ours + out["ours_build_s"]) / out["moods_total_s"]
-        out["ratio_ours_vs_moods_scan_only"] = ours / moods
-        out["moods_scan_cpu_s"] = cpu["moods"]
-        out["cpu_ratio_ours_1thread_vs_moods_scan_only"] = out["ours_best_scores_1thread_cpu_s"] / cpu["moods"]
-        out["ratio_ours_1thread_vs_moods_total"] = (out["ours_best_scores_1thread_s"] + out["ours_build_s"]) / \
-            out["moods_total_s"]
-    # Biopython on a subsample
+        mats = [p.T.tolist() for p in pwms]
+        mthr = _timed(out, "moods_thresholds", lambda: [MOODS.tools.threshold_from_p(m, [0.25] * 4, PVALUE)
+                                                          for m in mats])
+
+        def build():
+            ms = MOODS.scan.Scanner(7)
+            ms.set_motifs(mats + [MOODS.tools.reverse_complement(m) for m in mats], [0.25] * 4, mthr + mthr)
+            return ms
+
+        ms = _timed(out, "moods_build", build)
+        out["moods_hits"] = _timed(out, "moods_scan", lambda: sum(sum(len(r) for r in ms.scan(s)) for s in seqs_all))
+        out["moods_version"] = "MOODS-python 1.9.4.1"
+        for k in ("s", "cpu_s"):
+            out[f"moods_total_{k}"] = sum(out[f"moods_{p}_{k}"] for p in ("thresholds", "build", "scan"))
+    # ---- ours: the public call, 1 and 2 threads, without and with hit calling
+    for j in (1, N_JOBS) if N_JOBS != 1 else (1,):
+        res = _timed(out, f"ours_scan_{j}thread", lambda j=j: R.scan(seqs_all, motifs, n_jobs=j))
+        del res
+        res = _timed(out, f"ours_scan_pvalue_{j}thread", lambda j=j: R.scan(seqs_all, motifs, pvalue=PVALUE, n_jobs=j))
+        out["ours_hits"] = len(res["hits"])
+        del res
+    # the internal scores-only path (no positions, no DataFrames), for reference
+    scanner = _timed(out, "ours_build", lambda: MultiScanner(pwms))
+    _timed(out, "ours_best_scores_1thread", lambda: scanner.best_scores(codes, n_jobs=1))
+    if have_moods:
+        for key in [k[: -len("_cpu_s")] for k in list(out) if k.startswith("ours_") and k.endswith("_cpu_s")]:
+            if key == "ours_build":
+                continue
+            for unit, suf in (("cpu", "_cpu_s"), ("wall", "_s")):
+                out[f"ratio_{unit}_{key}_vs_moods_total"] = out[key + suf] / out["moods_total" + suf]
+                out[f"ratio_{unit}_{key}_vs_moods_scan_only"] = out[key + suf] / out["moods_scan" + suf]
+    out["loadavg_after_scan"] = os.getloadavg()
+    # ---- Biopython on a subsample
     try:
         from Bio.motifs.matrix import PositionSpecificScoringMatrix
         from Bio.Seq import Seq
@@ -141,33 +144,34 @@ def main() -> dict:
                 bio[i, j] = max(np.max(pssm.calculate(f)), np.max(pssm.calculate(r)))
         el = time.perf_counter() - t
         out["biopython_cpu_s_per_sequence"] = (time.process_time() - c) / len(sub)
-        ref = scanner.best_scores(codes[:N_BIO])[:, :, 0]
+        ref = R.scan(sub, motifs)["scores"].to_numpy()
         out["biopython_sequences_timed"] = len(sub)
         out["biopython_s_per_sequence"] = el / len(sub)
         out["biopython_extrapolated_s"] = el / len(sub) * N_SEQ
-        out["biopython_max_abs_diff"] = float(np.max(np.abs(bio - ref)))
-        out["speedup_vs_biopython"] = out["biopython_extrapolated_s"] / (ours + out["ours_build_s"])
-        out["speedup_1thread_vs_biopython"] = out["biopython_extrapolated_s"] / (
-            out["ours_best_scores_1thread_s"] + out["ours_build_s"])
-        out["cpu_speedup_1thread_vs_biopython"] = out["biopython_cpu_s_per_sequence"] * N_SEQ / \
-            out["ours_best_scores_1thread_cpu_s"]
+        out["biopython_extrapolated_cpu_s"] = out["biopython_cpu_s_per_sequence"] * N_SEQ
+        out["biopython_max_abs_diff_vs_public_scan"] = float(np.max(np.abs(bio - ref)))
+        for j in (1, N_JOBS) if N_JOBS != 1 else (1,):
+            out[f"cpu_speedup_ours_scan_{j}thread_vs_biopython"] = out["biopython_extrapolated_cpu_s"] / \
+                out[f"ours_scan_{j}thread_cpu_s"]
+            out[f"speedup_ours_scan_{j}thread_vs_biopython"] = out["biopython_extrapolated_s"] / \
+                out[f"ours_scan_{j}thread_s"]
     except ImportError:
         out["biopython"] = "not installed"
-    # hits identical to MOODS at the same (exact) thresholds
+    # ---- hits of the public scan identical to MOODS at the same (exact) thresholds
     if have_moods:
-        thr = np.array([R.threshold_from_pvalue(p, PVALUE) for p in pwms])
-        t = time.perf_counter()
-        hits = scanner.hits(codes[:N_HITS], thr, n_jobs=N_JOBS)
-        out["ours_hits_s"] = time.perf_counter() - t
+        res = R.scan(seqs_all[:N_HITS], motifs, pvalue=PVALUE, n_jobs=N_JOBS)
+        thr = res["thresholds"].to_numpy()
+        hits = res["hits"]
+        index = {name: m for m, name in enumerate(res["thresholds"].index)}
         wmin = min(p.shape[0] for p in pwms)
         ms2 = MOODS.scan.Scanner(min(wmin, 7))  # window <= shortest motif: MOODS skips the last window otherwise
         ms2.set_motifs(mats + [MOODS.tools.reverse_complement(m) for m in mats], [0.25] * 4, list(thr) * 2)
         theirs = set()
         M = len(pwms)
         for i, seq in enumerate(seqs_all[:N_HITS]):
-            for j, res in enumerate(ms2.scan(seq)):
-                theirs |= {(i, j % M, h.pos, "+" if j < M else "-") for h in res}
-        mine = set(zip(hits["sequence"], hits["motif"], hits["start"], hits["strand"], strict=True))
+            for j, r in enumerate(ms2.scan(seq)):
+                theirs |= {(i, j % M, h.pos, "+" if j < M else "-") for h in r}
+        mine = set(zip(hits["sequence"], hits["motif"].map(index), hits["start"], hits["strand"], strict=True))
         out["hits_compared_sequences"] = N_HITS
         out["hits_ours"] = len(mine)
         out["hits_moods"] = len(theirs)
@@ -175,18 +179,19 @@ def main() -> dict:
         out["hits_only_moods"] = len(theirs - mine)
         out["hits_identical"] = mine == theirs
         out["threshold_median_abs_diff_vs_moods_threshold_from_p"] = float(np.median(np.abs(thr - np.array(mthr))))
-    # co-factor features (TFscope step): 3 windows, core masked, N_COF x 500 bp, scaled to 10,000
-    cof_codes = codes[:N_COF, :500]
-    pw = {f"m{i}": p for i, p in enumerate(pwms)}
-    t, c = time.perf_counter(), time.process_time()
-    R.cofactor_features(cof_codes, pw, 12, windows=(50, 150, 500), n_jobs=1)
-    el = time.perf_counter() - t
-    out["cofactor_features_1thread_cpu_s"] = time.process_time() - c
-    out["cofactor_features_1thread_cpu_extrapolated_10000x500_s"] = out["cofactor_features_1thread_cpu_s"] * \
-        10_000 / N_COF
-    out["cofactor_features_s"] = el
-    out["cofactor_features_sequences"] = N_COF
-    out["cofactor_features_extrapolated_10000x500_s"] = el * 10_000 / N_COF
+    # ---- co-factor features (TFscope step): 3 windows, core masked, N_COF x 500 bp, scaled to 10,000
+    if N_COF:
+        cof_codes = codes[:N_COF, :500]
+        pw = {f"m{i}": p for i, p in enumerate(pwms)}
+        t, c = time.perf_counter(), time.process_time()
+        R.cofactor_features(cof_codes, pw, 12, windows=(50, 150, 500), n_jobs=1)
+        el = time.perf_counter() - t
+        out["cofactor_features_1thread_cpu_s"] = time.process_time() - c
+        out["cofactor_features_1thread_cpu_extrapolated_10000x500_s"] = out["cofactor_features_1thread_cpu_s"] * \
+            10_000 / N_COF
+        out["cofactor_features_s"] = el
+        out["cofactor_features_sequences"] = N_COF
+        out["cofactor_features_extrapolated_10000x500_s"] = el * 10_000 / N_COF
     out["loadavg_end"] = os.getloadavg()
     out["total_s"] = time.perf_counter() - t0
     path = Path(__file__).parent / "results" / os.environ.get("POB_BENCH_OUT", "regulatory.json")

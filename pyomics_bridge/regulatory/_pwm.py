@@ -292,7 +292,8 @@ def scan(sequences, motifs, *, pvalue: float | None = None, windows=None, mask=N
     Returns
     -------
     dict with ``scores``, ``positions`` (window start, forward coordinates, 0-based) and ``strands`` (+1/-1; the
-    forward strand and the leftmost window win ties): DataFrames sequences x motifs over the whole sequence;
+    forward strand and the leftmost window win ties; -1 and 0 where the motif is longer than the sequence):
+    DataFrames sequences x motifs over the whole sequence, all from one scoring pass;
     ``window_scores`` (``{(a, b): DataFrame}``) with ``windows``/``mask``; with ``pvalue`` also ``thresholds``
     (Series) and ``hits`` (DataFrame ``sequence``, ``motif``, ``start``, ``end``, ``strand``, ``score``,
     ``pvalue``).
@@ -328,26 +329,31 @@ def scan(sequences, motifs, *, pvalue: float | None = None, windows=None, mask=N
         raise ValueError(f"names has {len(index)} entries for {n} sequences")
     mnames, pwms = motif_pwms(_motif_collection(motifs), background=background)
     scanner = MultiScanner(pwms)
-    best, pos, strand = scanner.best_scores(codes, return_positions=True, n_jobs=n_jobs)
-    out: dict = {"scores": pd.DataFrame(best[:, :, 0].astype(float), index=index, columns=mnames),
-                 "positions": pd.DataFrame(pos, index=index, columns=mnames),
-                 "strands": pd.DataFrame(strand.astype(int), index=index, columns=mnames)}
-    if windows is not None or mask is not None:
-        wins = [(0, codes.shape[1])] if windows is None else [tuple(w) for w in windows]
-        bw = scanner.best_scores(codes, windows=wins, mask=mask, n_jobs=n_jobs)
-        out["window_scores"] = {w: pd.DataFrame(bw[:, :, k].astype(float), index=index, columns=mnames)
-                                for k, w in enumerate(wins)}
+    dists = thr = None
     if pvalue is not None:
         if not 0 < float(pvalue) < 1:
             raise ValueError(f"pvalue must be in (0, 1), got {pvalue}")
         dists = [score_distribution(p, background=background) for p in pwms]
         thr = np.array([d.threshold(float(pvalue)) for d in dists])
-        hits = scanner.hits(codes, thr, n_jobs=n_jobs)
+    wins = None
+    if windows is not None or mask is not None:
+        wins = [(0, codes.shape[1])] if windows is None else [tuple(w) for w in windows]
+    # one scoring pass gives best scores, positions, strands, windowed scores and hits
+    res = scanner.scan(codes, thresholds=thr, windows=wins, mask=mask, n_jobs=n_jobs)
+    out: dict = {"scores": pd.DataFrame(res["best"].astype(float), index=index, columns=mnames),
+                 "positions": pd.DataFrame(res["positions"], index=index, columns=mnames),
+                 "strands": pd.DataFrame(res["strands"].astype(int), index=index, columns=mnames)}
+    if wins is not None:
+        out["window_scores"] = {w: pd.DataFrame(res["windows"][:, :, k].astype(float), index=index, columns=mnames)
+                                for k, w in enumerate(wins)}
+    if pvalue is not None:
+        hits = res["hits"]
         m = hits["motif"].to_numpy(dtype=int)
+        score = hits["score"].to_numpy()
         pv = np.empty(len(hits))
-        for j in np.unique(m):
-            sel = m == j
-            pv[sel] = dists[j].pvalue(hits["score"].to_numpy()[sel])
+        order = np.argsort(m, kind="stable")  # hits grouped by motif without one full mask per motif
+        for sel in np.split(order, np.flatnonzero(np.diff(m[order])) + 1) if len(m) else []:
+            pv[sel] = dists[m[sel[0]]].pvalue(score[sel])
         hits["pvalue"] = pv
         hits["motif"] = np.asarray(mnames, dtype=object)[m]
         if names is not None:

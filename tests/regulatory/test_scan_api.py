@@ -110,3 +110,74 @@ def test_deprecated_track_form_still_returns_tracks():
     f2, r2 = scan_tracks(codes, pwm)
     np.testing.assert_array_equal(fwd, f2)
     np.testing.assert_array_equal(rev, r2)
+
+
+def _brute_force_best(codes, pwm):
+    """Best window per sequence by explicit loops over windows (float64; N scores the column minimum): score,
+    leftmost position on the better strand (forward wins ties), strand; -1 / 0 when no window fits."""
+    n, L = codes.shape
+    W = pwm.shape[0]
+    table = np.concatenate([pwm, pwm.min(axis=1, keepdims=True)], axis=1)
+    rc = np.concatenate([pwm[::-1, ::-1], pwm.min(axis=1, keepdims=True)[::-1]], axis=1)
+    score, pos, strand = np.full(n, -np.inf), np.full(n, -1), np.zeros(n, int)
+    for i in range(n):
+        f = [sum(table[j, codes[i, p + j]] for j in range(W)) for p in range(L - W + 1)]
+        r = [sum(rc[j, codes[i, p + j]] for j in range(W)) for p in range(L - W + 1)]
+        if not f:
+            continue
+        if max(r) > max(f):
+            score[i], pos[i], strand[i] = max(r), int(np.argmax(r)), -1
+        else:
+            score[i], pos[i], strand[i] = max(f), int(np.argmax(f)), 1
+    return score, pos, strand
+
+
+@pytest.mark.parametrize("L", [7, 31, 32, 33, 65, 130])
+def test_scan_positions_strands_equal_brute_force_with_ties_and_n(L):
+    """Integer-valued log-odds make exact ties (within and across strands, palindromes included) common; N bases,
+    motifs longer than the sequence and lengths around the 32-row position buckets are covered."""
+    rng = np.random.default_rng(L)
+    n = 9
+    codes = rng.integers(0, 4, size=(n, L)).astype(np.int8)
+    codes[rng.random((n, L)) < 0.08] = 4
+    codes[0] = 4  # all N: every window scores the same
+    codes[1, : L // 2] = codes[1, L // 2 : 2 * (L // 2)]  # a repeated half: the best word occurs twice
+    widths = (1, 2, 3, 4, 6, 9, 12, 40)
+    pwms = {f"w{w}": rng.integers(-3, 2, size=(w, 4)).astype(float) - 0.5 * (rng.random((w, 4)) < 0.3)
+            for w in widths}
+    pwms["pal"] = np.array([[1, -2, -2, 0], [-1, 1, 1, -1], [0, -2, -2, 1]], float)  # its own reverse complement
+    res = R.scan(codes, pwms)
+    from pyomics_bridge.regulatory._multiscan import MultiScanner
+
+    best = MultiScanner(list(pwms.values()), chunk=2, max_cols=4).best_scores(codes)[:, :, 0]
+    np.testing.assert_array_equal(res["scores"].to_numpy(), best.astype(float))
+    for name, pwm in pwms.items():
+        score, pos, strand = _brute_force_best(codes, pwm)
+        np.testing.assert_array_equal(res["scores"][name].to_numpy(), score, err_msg=name)
+        np.testing.assert_array_equal(res["positions"][name].to_numpy(), pos, err_msg=name)
+        np.testing.assert_array_equal(res["strands"][name].to_numpy(), strand, err_msg=name)
+    assert (res["positions"]["w40"] == -1).all() == (L < 40)
+    # a palindromic motif scores both strands equally: the forward strand wins
+    assert (res["strands"]["pal"][np.isfinite(res["scores"]["pal"])] == 1).all()
+
+
+def test_scan_one_pass_equals_separate_calls_and_threads():
+    """MultiScanner.scan (one pass: best, positions, windows, hits) equals best_scores / hits called separately, for
+    any chunking and thread count."""
+    from pyomics_bridge.regulatory._multiscan import MultiScanner
+
+    codes, probs = _data(5, n=17, L=150)
+    pwms = [R.log_odds(p) for p in probs.values()]
+    thr = np.array([R.threshold_from_pvalue(p, 1e-2) for p in pwms])
+    wins, mask = [(0, 60), (40, 150)], (70, 80)
+    ref = MultiScanner(pwms)
+    best, pos, strand = ref.best_scores(codes, return_positions=True)
+    for kw in ({}, {"chunk": 3, "max_cols": 2}):
+        sc = MultiScanner(pwms, **kw)
+        out = sc.scan(codes, thresholds=thr, windows=wins, mask=mask, n_jobs=2)
+        np.testing.assert_array_equal(out["best"], best[:, :, 0])
+        np.testing.assert_array_equal(out["positions"], pos)
+        np.testing.assert_array_equal(out["strands"], strand)
+        np.testing.assert_array_equal(out["windows"], ref.best_scores(codes, windows=wins, mask=mask))
+        pd.testing.assert_frame_equal(out["hits"], ref.hits(codes, thr))
+    assert len(out["hits"]) > 20
