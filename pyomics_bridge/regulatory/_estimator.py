@@ -89,8 +89,10 @@ class TFscope(BaseEstimator):
 
     Parameters
     ----------
-    families, search, width, pvalue, flank, env_search, cofactor_windows, combine, select, stability, cv, test_size
-        As in :func:`~pyomics_bridge.regulatory.tfscope`.
+    families, search, width, pvalue, flank, env_search, cofactor_windows, combine, select, predict_select, stability,
+    cv, test_size
+        As in :func:`~pyomics_bridge.regulatory.tfscope` (scores and AUCs from the CV-best penalty, coefficients for
+        interpretation from the 1-SE one).
     baselines
         Baseline models fitted on exactly TFscope's training rows and scored on its test rows (the kept sequences,
         same labels): any of ``"kmer"`` (k-mer spectrum L2-logistic, :func:`kmer_baseline`), ``"gkm"`` (gapped
@@ -145,7 +147,7 @@ class TFscope(BaseEstimator):
 
     def __init__(self, *, families=FAMILIES, search: int = 50, width: int | None = 1000, pvalue: float | None = 1e-3,
                  flank: int = 5, env_search: bool = True, cofactor_windows=(50, 150, 500), combine: str = "stack",
-                 select: str = "1se", stability: int = 50, cv: int = 5, test_size: float = 0.2, baselines=(),
+                 select: str = "1se", predict_select: str | None = "best", stability: int = 50, cv: int = 5, test_size: float = 0.2, baselines=(),
                  baseline_input: str = "aligned", baseline_options: dict | None = None, random_state=0,
                  n_jobs: int | None = None, options: dict | None = None, genome=None,
                  peak_width: int | None = None):
@@ -158,6 +160,7 @@ class TFscope(BaseEstimator):
         self.cofactor_windows = cofactor_windows
         self.combine = combine
         self.select = select
+        self.predict_select = predict_select
         self.stability = stability
         self.cv = cv
         self.test_size = test_size
@@ -204,7 +207,7 @@ class TFscope(BaseEstimator):
         res = tfscope(codes, y, core_motif, cofactor_motifs, families=self.families, search=self.search,
                       width=self.width, pvalue=self.pvalue, flank=self.flank, env_search=self.env_search,
                       cofactor_windows=self.cofactor_windows, combine=self.combine, select=self.select,
-                      stability=self.stability, cv=self.cv, test_size=self.test_size,
+                      predict_select=self.predict_select, stability=self.stability, cv=self.cv, test_size=self.test_size,
                       random_state=self.random_state, n_jobs=self.n_jobs, names=names, **(self.options or {}))
         self.fit_seconds_ = time.perf_counter() - t0
         u = res.uns["tfscope"]

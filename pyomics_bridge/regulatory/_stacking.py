@@ -71,7 +71,8 @@ def stacked_scores(
     Returns
     -------
     ``{name: (score, info)}``: stacked decision values of all rows and ``info`` with per-family ``weights`` (on
-    the standardised out-of-fold score), ``oof_auc`` and ``scale`` (the out-of-fold score's SD). Families whose
+    the standardised out-of-fold score), ``oof_auc`` and ``scale`` (the out-of-fold score's SD) of the families
+    used, ``oof_auc_all`` (every family checked) and ``floor`` (the guard's AUC threshold). Families whose
     refitted model reports no signal, or (with ``guard``) whose out-of-fold AUC is not above ``0.5 + 2 SD`` of a
     chance AUC, are left out; with none left the score is constant (zero).
     """
@@ -113,10 +114,11 @@ def stacked_scores(
     n1, n0 = int(ytr.sum()), int((1 - ytr).sum())
     floor = 0.5 + 2 * float(np.sqrt((n1 + n0 + 1) / (12.0 * n1 * n0))) if guard else -np.inf
     out = {}
+    checked = {"oof_auc_all": oof_auc, "floor": floor}
     for name, members in subsets.items():
         cols = [j for j, f in enumerate(fams) if f in members and oof_auc[f] > floor]
         if not cols:
-            out[name] = (np.zeros(n), {"weights": {}, "oof_auc": {}, "scale": {}})
+            out[name] = (np.zeros(n), {"weights": {}, "oof_auc": {}, "scale": {}, **checked})
             continue
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -126,5 +128,5 @@ def stacked_scores(
         names = [fams[j] for j in cols]
         out[name] = (score, {"weights": dict(zip(names, meta.coef_[0].tolist(), strict=True)),
                              "oof_auc": {f: oof_auc[f] for f in names},
-                             "scale": dict(zip(names, sd[cols].tolist(), strict=True))})
+                             "scale": dict(zip(names, sd[cols].tolist(), strict=True)), **checked})
     return out

@@ -107,7 +107,7 @@ def tfscope(
     cv: int = 5,
     Cs=None,
     select: str = "1se",
-    predict_select: str | None = None,
+    predict_select: str | None = "best",
     guard: bool = True,
     stability: int = 50,
     combine: str = "stack",
@@ -152,9 +152,9 @@ def tfscope(
         Model: held-out fraction (stratified), CV folds, C grid, ``"1se"``/``"best"``, no-signal guard and the
         number of stability-selection refits.
     predict_select
-        ``None`` (scores from the ``select`` model) or ``"best"``/``"1se"``: the penalty rule of the models that
-        produce the scores and AUCs, while ``coef_*`` (interpretation) keep ``select``. ``"best"`` predicts with
-        the CV-best C (denser, usually a higher AUC) and reports the sparse 1-SE coefficients.
+        The penalty rule of the models that produce the scores and AUCs, while ``coef_*`` (interpretation) keep
+        ``select``: ``"best"`` (default) predicts with the CV-best C (denser, usually a higher AUC) and reports the
+        sparse 1-SE coefficients; ``"1se"``, or ``None`` for the ``select`` model itself.
     combine
         How the ``full`` and ``drop_<family>`` models combine families: ``"stack"`` (default) weighs each
         family's own L1-logistic score by a logistic model fitted on out-of-fold family scores of the training
@@ -339,6 +339,20 @@ def _stack(X, var, fam, present, aligned, yk, tr, te, es_kw, scores, fitted, row
     fixed_c = {f: fitted[f].predict_C for f in present if f in supervised}
     stacked = stacked_scores(blocks, yk, tr, fam_scores, subsets=subsets, cv=cv, Cs=Cs, select=select,
                              guard=guard, random_state=seed, n_jobs=n_jobs, family_oof=oof, family_C=fixed_c)
+    checked = stacked["full"][1]
+    for row in rows:
+        row["oof_auc"] = checked["oof_auc_all"].get(row["model"], np.nan)
+    for f in present:
+        if fitted[f].no_signal or checked["oof_auc_all"][f] > checked["floor"]:
+            continue
+        # the out-of-fold check (supervised search refitted in every fold) overrules the family's own CV, whose
+        # search saw every training row: report no signal instead of a model of noise features
+        scores[f] = np.zeros(yk.size)
+        roc[f] = dict(zip(("fpr", "tpr"), roc_curve(yk[te], scores[f][te])[:2], strict=True))
+        row = next(r for r in rows if r["model"] == f)
+        row.update({"test_auc": 0.5, "test_auprc": float(yk[te].mean()), "n_selected": 0, "no_signal": True})
+        cols = [c for c in var if c.endswith(f"_{f}") and c.startswith(("coef_", "stability_", "contrib_"))]
+        var.loc[fam == f, cols] = 0.0
     info = {}
     for mname, fams in subsets.items():
         s, inf = stacked[mname]

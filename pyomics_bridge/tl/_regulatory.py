@@ -44,7 +44,7 @@ def tfscope(
     cv: int = 5,
     Cs=None,
     select: str = "1se",
-    predict_select: str | None = None,
+    predict_select: str | None = "best",
     guard: bool = True,
     stability: int = 50,
     combine: str = "stack",
@@ -85,8 +85,8 @@ def tfscope(
     test_size, cv, Cs, select, guard, stability
         Held-out fraction, CV folds, C grid, ``"1se"``/``"best"``, no-signal guard, stability refits.
     predict_select
-        Penalty rule for the scores (AUCs) when it should differ from ``select`` (e.g. ``"best"`` with 1-SE
-        coefficients for interpretation); ``None``: same as ``select``.
+        Penalty rule for the scores (AUCs): ``"best"`` (default; CV-best C, while the coefficients for
+        interpretation keep the 1-SE ``select``), ``"1se"``, or ``None`` (same as ``select``).
     combine
         ``"stack"`` (default: per-family models weighed by a logistic model on out-of-fold family scores) or
         ``"lasso"`` (one L1-logistic model on all features) for the ``full`` and drop-family models.

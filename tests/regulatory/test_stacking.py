@@ -152,3 +152,34 @@ def test_predict_rule_and_out_of_fold_scores():
     np.testing.assert_allclose(z.decision_function(F), z.intercept)
     with pytest.raises(ValueError, match="predict"):
         fit_lasso_logistic(F, y, predict="max")
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_null_families_failing_the_out_of_fold_check_report_no_signal(seed):
+    # the searched environment family's own CV sees a search fitted on all its rows; the out-of-fold check
+    # (search refitted per fold) decides, and a family it rejects must not list noise features
+    sim = R.simulate_tf_binding(n_per_class=200, length=400, scenario="null", n_decoys=4, random_state=seed)
+    m = sim["motifs"]
+    out = R.tfscope(sim["codes"], sim["y"], m["target"], m["cofactors"] + m["decoys"], random_state=seed, **FAST)
+    u = out.uns["tfscope"]
+    auc, st = u["auc"], u["stacking"]["full"]
+    for f in u["families"]:
+        assert np.isfinite(auc.loc[f, "oof_auc"]) or auc.loc[f, "no_signal"]
+        if f not in st["weights"]:
+            assert auc.loc[f, "no_signal"] and auc.loc[f, "n_selected"] == 0 and auc.loc[f, "test_auc"] == 0.5, f
+            assert (out.var.loc[out.var["family"] == f, f"coef_{f}"] == 0).all()
+    assert auc.loc[list(u["families"]), "n_selected"].sum() <= 5
+    assert abs(auc.loc["full", "test_auc"] - 0.5) < 0.08
+    # these seeds exercise the override: the search-inflated in-sample CV AUC (~0.63-0.65) passed the family's own
+    # guard, the out-of-fold AUC (~0.47-0.52) did not
+    env = auc.loc["environment"]
+    assert env["cv_auc"] > 0.6 and env["oof_auc"] < 0.55 and env["no_signal"]
+
+
+def test_families_passing_the_out_of_fold_check_keep_their_model(fitted):
+    _, out = fitted
+    u = out.uns["tfscope"]
+    auc = u["auc"]
+    for f in u["stacking"]["full"]["weights"]:
+        assert not auc.loc[f, "no_signal"] and auc.loc[f, "n_selected"] > 0
+        assert auc.loc[f, "oof_auc"] > 0.55
