@@ -15,6 +15,7 @@ def synthetic_tf_binding(
     length: int = 1000,
     scenario: str = "calibrated",
     n_decoys: int = 30,
+    background: str = "builtin",
     random_state: int | None = 0,
 ) -> AnnData:
     """Two classes of TF-bound sequences sharing a core motif, with planted class differences.
@@ -23,6 +24,8 @@ def synthetic_tf_binding(
     ``"calibrated"`` (strength 1), ``"strong"`` (2.5), ``"confounded"`` (GC-rich environment only),
     ``"grammar"`` (a co-factor at a fixed spacing in class A, shifted in class B) and ``"paralog"`` (half of class B
     bound through a similar PWM); these two add ``truth_grammar``, ``truth_grammar_site`` and ``truth_paralog``.
+    ``background``: ``"builtin"`` (order-1 Markov chains designed here, available everywhere), ``"peaks"`` (order 2,
+    fitted on the real Oct4 + MafK peaks of the janggu wheel; an error when it is absent) or ``"auto"``.
 
     Returns
     -------
@@ -35,7 +38,7 @@ def synthetic_tf_binding(
     from ..regulatory._simulate import simulate_tf_binding
 
     sim = simulate_tf_binding(n_per_class=n_per_class, length=length, scenario=scenario, n_decoys=n_decoys,
-                              random_state=random_state)
+                              background=background, random_state=random_state)
     y = sim["y"]
     obs = pd.DataFrame({"label": y.astype(int), "class": np.where(y == 1, "A", "B")},
                        index=[f"seq{i}" for i in range(y.size)])

@@ -14,7 +14,7 @@ from sklearn.base import BaseEstimator
 from .._conventions import ValidationError
 from .._parallel import root_seed_sequence
 from ._io import extract_sequences, read_bed, read_fasta
-from ._pwm import as_motif, check_finite_motif
+from ._pwm import _orient_motif, as_motif, check_finite_motif
 from ._sequences import encode_batch
 from ._tfscope import FAMILIES, tfscope
 
@@ -77,10 +77,7 @@ def _orient(m):
     motif (``.counts``) becomes a :class:`Motif` of counts; other inputs unchanged."""
     m = as_motif(m)
     if isinstance(m, (list, tuple, np.ndarray)):
-        arr = check_finite_motif(m)
-        if arr.ndim == 2 and arr.shape[0] == 4 and arr.shape[1] != 4:
-            return arr.T
-        return arr
+        return _orient_motif(check_finite_motif(m))
     return m
 
 
@@ -178,7 +175,7 @@ class TFscope(BaseEstimator):
         ``genome``, peak tables or BED/narrowPeak paths).
 
         ``core_motif``: the target TF's motif: a ``4 x W`` matrix (rows A, C, G, T) or ``(W, 4)`` (a ``4 x 4``
-        matrix is read as ``(W, 4)``), a :class:`Motif`, a Bio.motifs / pyjaspar motif (``.counts``), or ``None`` for anchoring-free mode; ``cofactor_motifs``:
+        matrix is read by which sums are one, else as ``4 x W`` with a warning), a :class:`Motif`, a Bio.motifs / pyjaspar motif (``.counts``), or ``None`` for anchoring-free mode; ``cofactor_motifs``:
         ``{name: matrix}``, a list of motifs, or ``None`` for all JASPAR2024 CORE vertebrate motifs (pyjaspar).
         """
         # peaks are cut wide enough that the window re-centred on the anchor never runs off the extracted sequence

@@ -8,6 +8,8 @@ the column minimum (a conservative choice; such windows are never better than an
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -69,7 +71,15 @@ def log_odds(motif, *, background=None, pseudocount: float = 0.8, nsites: float 
         is_prob = m.ndim == 2 and np.allclose(m.sum(axis=1), 1.0, atol=1e-3)
     check_finite_motif(m)
     if m.ndim != 2 or m.shape[1] != 4 or m.shape[0] < 1 or np.any(m < 0):
-        raise ValueError(f"a motif matrix must be (W, 4) and non-negative, got shape {m.shape}")
+        width = m.shape[0] if m.ndim == 2 and m.shape[1] == 4 else "?"
+        raise ValueError(f"a motif matrix must be (W, 4) with W >= 1 and non-negative, got shape {m.shape} "
+                         f"(width {width})")
+    sums = m.sum(axis=1)
+    if not is_prob and (m.max() <= 1.0 or np.any(sums == 0)):
+        # entries <= 1 whose rows do not sum to 1 are neither probabilities nor counts of >= 1 site
+        raise ValueError(f"motif rows sum to {sums.min():.4g}..{sums.max():.4g}: probabilities must sum to 1 at "
+                         "every position (within 1e-3) and counts must hold >= 1 site per position; normalise "
+                         "the matrix (m / m.sum(axis=1, keepdims=True)) or pass counts")
     counts = m / m.sum(axis=1, keepdims=True) * nsites if is_prob else m
     n = counts.sum(axis=1, keepdims=True)
     p = (counts + pseudocount * bg) / (n + pseudocount)
@@ -234,12 +244,24 @@ def max_score_in_windows(
 
 
 def _orient_motif(m):
-    """A ``4 x W`` matrix (rows A, C, G, T; the issue's convention) becomes ``(W, 4)``; a ``(W, 4)`` matrix (and a
-    ``4 x 4`` one) is kept; :class:`Motif` objects pass through; Bio.motifs / pyjaspar motifs become Motifs."""
+    """A ``4 x W`` matrix (rows A, C, G, T; the issue's convention) becomes ``(W, 4)``; a ``(W, 4)`` matrix is
+    kept; :class:`Motif` objects pass through; Bio.motifs / pyjaspar motifs become Motifs.
+
+    A non-negative ``4 x 4`` matrix is read by its sums: probabilities whose columns (only) sum to one are ``4 x W``,
+    rows (only) ``(W, 4)``; otherwise (counts, or both) the ``4 x W`` convention is used, with a warning. Log-odds
+    matrices (negative entries) are ``(W, 4)``, as :func:`log_odds` returns them."""
     m = as_motif(m)
     if isinstance(m, Motif):
         return m
     arr = np.asarray(m, dtype=float)
+    if arr.ndim == 2 and arr.shape == (4, 4) and not np.any(arr < 0):  # log-odds (negatives) are always (W, 4)
+        rows1, cols1 = (bool(np.allclose(arr.sum(axis=a), 1.0, atol=1e-3)) for a in (1, 0))
+        if rows1 and not cols1:
+            return arr
+        if not (cols1 and not rows1):
+            warnings.warn("a 4 x 4 motif matrix is ambiguous: read as 4 x W (rows A, C, G, T); pass a Motif or "
+                          "a probability matrix to be explicit", UserWarning, stacklevel=3)
+        return arr.T
     if arr.ndim == 2 and arr.shape[0] == 4 and arr.shape[1] != 4:
         return arr.T
     return arr

@@ -21,8 +21,14 @@ _CHARS = np.frombuffer(b"ACGTN", dtype=np.uint8)
 
 
 def encode(seq: str) -> np.ndarray:
-    """Encode one sequence (str) as a 1-D int8 array; non-ACGT letters (N, IUPAC codes) become 4."""
-    return _LUT[np.frombuffer(seq.encode("ascii"), dtype=np.uint8)]
+    """Encode one sequence (str) as a 1-D int8 array; lowercase is read as uppercase (soft-masked repeats) and
+    non-ACGT letters (N, IUPAC codes) become 4 (N); a non-ASCII character raises a ValueError."""
+    try:
+        raw = seq.encode("ascii")
+    except UnicodeEncodeError as exc:
+        raise ValueError(f"sequences must be ASCII nucleotide letters; found {seq[exc.start]!r} at position "
+                         f"{exc.start}") from None
+    return _LUT[np.frombuffer(raw, dtype=np.uint8)]
 
 
 def encode_batch(seqs: Sequence[str] | np.ndarray, *, length: int | None = None) -> np.ndarray:

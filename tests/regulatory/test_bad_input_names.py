@@ -190,3 +190,23 @@ def test_no_signal_guard_warns_and_is_exposed(strong):
         est = _est().fit(c[y == 1], c[y == 0], null["motifs"]["target"])
     assert est.no_signal_ is True
     assert not est.features_["coef"].any()
+
+
+def test_near_probability_matrices_and_square_motifs():
+    almost = np.full((6, 4), 0.2475)  # rows sum to 0.99: neither probabilities nor counts
+    with pytest.raises(ValueError, match=r"rows sum to 0\.99\.\.0\.99.*normalise"):
+        R.log_odds(almost)
+    with pytest.raises(ValueError, match="width 0"):
+        R.log_odds(np.zeros((0, 4)))
+    from pyomics_bridge.regulatory._pwm import _orient_motif
+
+    # 4 x W probabilities: columns sum to 1, rows do not -> transposed to (W, 4); its transpose is kept
+    colprob = np.array([[0.7, 0.1, 0.2, 0.1], [0.1, 0.6, 0.2, 0.1], [0.1, 0.2, 0.5, 0.1], [0.1, 0.1, 0.1, 0.7]])
+    assert np.allclose(colprob.sum(axis=0), 1) and not np.allclose(colprob.sum(axis=1), 1)
+    np.testing.assert_array_equal(_orient_motif(colprob), colprob.T)
+    np.testing.assert_array_equal(_orient_motif(colprob.T), colprob.T)
+    counts = np.array([[9, 0, 1, 0], [0, 8, 0, 2], [1, 2, 9, 0], [0, 0, 0, 8]], dtype=float)
+    with pytest.warns(UserWarning, match="ambiguous"):
+        np.testing.assert_array_equal(_orient_motif(counts), counts.T)
+    lo = R.log_odds(np.eye(4) * 10)  # log-odds (negative entries) stay (W, 4)
+    np.testing.assert_array_equal(_orient_motif(lo), lo)

@@ -57,6 +57,21 @@ def test_janggu_peaks_markov_background():
     assert abs(frac(sim_cpg) - frac(real_cpg)) < 0.006 and frac(real_cpg) < 0.03
 
 
+def test_dataset_generator_takes_the_real_peak_background():
+    _peaks()
+    import pyomics_bridge as pob
+
+    peaks = pob.datasets.synthetic_tf_binding(n_per_class=150, length=500, scenario="null", background="peaks")
+    built = pob.datasets.synthetic_tf_binding(n_per_class=150, length=500, scenario="null")
+    assert peaks.uns["synthetic"]["params"]["background"] == "peaks"
+    assert built.uns["synthetic"]["params"]["background"] == "builtin"
+    # the fitted chain carries the real peaks' GC content (0.424) into the simulated background
+    gc = R.gc_content(peaks.obsm["codes"]).mean()
+    assert abs(gc - R.markov_from_peaks()["gc"]) < 0.02
+    with pytest.raises(ValueError, match="background must be"):
+        pob.datasets.synthetic_tf_binding(n_per_class=5, background="genome")
+
+
 def test_oct4_vs_mafk_cofactor_model():
     pytest.importorskip("pyjaspar")
     peaks = _peaks()

@@ -127,3 +127,9 @@ def test_jaspar_collection_needs_pyjaspar():
         pytest.skip("pyjaspar installed")
     with pytest.raises(MissingExtraError, match="seq"):
         R.jaspar_motifs()
+
+
+def test_non_ascii_sequences_raise_a_value_error():
+    with pytest.raises(ValueError, match=r"ASCII.*'é' at position 4"):
+        R.encode_batch(["ACGTé", "ACGTA"])
+    np.testing.assert_array_equal(R.encode("acgtRYn"), R.encode("ACGTNNN"))  # soft-masked + IUPAC
