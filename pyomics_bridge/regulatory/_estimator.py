@@ -13,7 +13,7 @@ from sklearn.base import BaseEstimator
 
 from .._conventions import ValidationError
 from .._parallel import root_seed_sequence
-from ._io import extract_sequences, read_bed, read_fasta
+from ._io import extract_sequences, read_bed, read_fasta, select_peaks
 from ._pwm import _orient_motif, as_motif, check_finite_motif
 from ._sequences import encode_batch
 from ._tfscope import FAMILIES, tfscope
@@ -108,12 +108,18 @@ class TFscope(BaseEstimator):
         chrom -> sequence. With it, ``seqs_1``/``seqs_2`` may be peak tables (``chrom``, ``start``, ``end``,
         optional ``summit``) or BED/narrowPeak paths; their summit-centred sequences are extracted
         (:func:`extract_sequences`) and named ``chrom:start-end``.
+    peak_selection
+        With two peak sets and ``genome``: ``"unique"`` compares the peaks of each experiment that do not overlap
+        the other's, ``"unique_vs_shared"`` the experiment-1 peaks without an overlap in experiment 2 (class 1)
+        against those with one (class 2) (:func:`select_peaks`); ``None`` (default) uses the sets as given.
     peak_width
         Length of the sequences extracted around each summit (default ``width + 2 * search``: the window
         re-centred on the anchor stays inside the extracted sequence; 1000 when ``width`` is None).
 
     Attributes
     ----------
+    n_peaks_ : dict or None
+        With ``peak_selection``: the peaks of each input set and how many each class kept.
     auc_ : float
         Held-out AUC of the full model (of the only family when there is one); class 1 = experiment 1.
     auc_by_family_ : dict
@@ -147,7 +153,7 @@ class TFscope(BaseEstimator):
                  select: str = "1se", predict_select: str | None = "best", stability: int = 50, cv: int = 5, test_size: float = 0.2, baselines=(),
                  baseline_input: str = "aligned", baseline_options: dict | None = None, random_state=0,
                  n_jobs: int | None = None, options: dict | None = None, genome=None,
-                 peak_width: int | None = None):
+                 peak_width: int | None = None, peak_selection: str | None = None):
         self.families = families
         self.search = search
         self.width = width
@@ -169,6 +175,28 @@ class TFscope(BaseEstimator):
         self.options = options
         self.genome = genome
         self.peak_width = peak_width
+        self.peak_selection = peak_selection
+
+    def _select_peaks(self, seqs_1, seqs_2):
+        """Apply ``peak_selection`` to two peak sets (tables or BED/narrowPeak paths); counts in ``n_peaks_``."""
+        if self.peak_selection not in ("unique", "unique_vs_shared"):
+            raise ValueError(f"peak_selection must be None, 'unique' or 'unique_vs_shared', got {self.peak_selection!r}")
+        tables = []
+        for which, s in (("seqs_1", seqs_1), ("seqs_2", seqs_2)):
+            if isinstance(s, (str, os.PathLike)) and _is_bed_path(s):
+                s = read_bed(s)
+            if self.genome is None or not isinstance(s, pd.DataFrame):
+                raise ValueError(f"peak_selection={self.peak_selection!r} needs two peak sets (tables or BED/narrowPeak "
+                                 f"paths) and genome=; {which} is not a peak set or genome is None")
+            tables.append(s)
+        a, b = select_peaks(tables[0], tables[1], mode=self.peak_selection)
+        self.n_peaks_ = {"seqs_1": len(tables[0]), "seqs_2": len(tables[1]), "selected_1": len(a),
+                         "selected_2": len(b)}
+        for which, t in (("experiment 1", a), ("experiment 2", b)):
+            if len(t) == 0:
+                raise ValidationError(f"peak_selection={self.peak_selection!r} leaves no peak for {which} "
+                                      f"({self.n_peaks_})")
+        return a, b
 
     def fit(self, seqs_1, seqs_2, core_motif, cofactor_motifs=None):
         """Fit on two sequence sets (lists of equal-length strings, FASTA paths or int8 code arrays; with
@@ -181,6 +209,9 @@ class TFscope(BaseEstimator):
         # peaks are cut wide enough that the window re-centred on the anchor never runs off the extracted sequence
         pw = (int(self.peak_width) if self.peak_width is not None
               else (int(self.width) + 2 * int(self.search) if self.width else 1000))
+        self.n_peaks_ = None
+        if self.peak_selection is not None:
+            seqs_1, seqs_2 = self._select_peaks(seqs_1, seqs_2)
         c1, n1 = _sequences(seqs_1, "seqs_1", self.genome, pw)
         c2, n2 = _sequences(seqs_2, "seqs_2", self.genome, pw)
         if c1.shape[1] != c2.shape[1]:

@@ -66,6 +66,29 @@ def test_peak_sets_with_genome_equal_the_sequences_they_cover(tmp_path, strong):
     assert est.auc_ == ref.auc_
 
 
+def test_peak_selection_unique_and_unique_vs_shared(tmp_path, strong):
+    s1, s2, core = strong
+    path, _, p1, p2 = _genome(tmp_path, s1, s2)
+    exp2 = pd.concat([p2, p1.iloc[:20]], ignore_index=True)  # experiment 2 shares 20 peaks with experiment 1
+    est = _est(genome=path, peak_width=LENGTH, peak_selection="unique").fit(p1, exp2, core)
+    assert est.n_peaks_ == {"seqs_1": len(p1), "seqs_2": len(exp2), "selected_1": len(p1) - 20,
+                            "selected_2": len(p2)}
+    ref = _est().fit(s1[20:], s2, core)  # the same comparison from the sequences themselves
+    assert est.auc_ == ref.auc_
+    pd.testing.assert_frame_equal(est.features_, ref.features_)
+    shared = _est(genome=path, peak_width=LENGTH, peak_selection="unique_vs_shared", cv=2)
+    with pytest.warns(UserWarning, match="found no signal"):  # both classes are class-1 sequences: no difference
+        shared.fit(p1, exp2, core)
+    assert shared.n_peaks_["selected_1"] == len(p1) - 20 and shared.n_peaks_["selected_2"] == 20
+    assert set(shared.result_.obs_names) <= {f"chr1:{a}-{b}" for a, b in zip(p1.start, p1.end, strict=True)}
+    with pytest.raises(ValueError, match="needs two peak sets"):
+        _est(peak_selection="unique").fit(s1, s2, core)
+    with pytest.raises(ValueError, match="peak_selection must be"):
+        _est(genome=path, peak_selection="shared").fit(p1, exp2, core)
+    with pytest.raises(ValidationError, match="leaves no peak for experiment 1"):
+        _est(genome=path, peak_selection="unique").fit(p1, p1, core)
+
+
 def test_peak_set_without_genome_or_columns_is_a_clear_error(tmp_path, strong):
     s1, s2, core = strong
     path, _, p1, p2 = _genome(tmp_path, s1, s2)
