@@ -21,7 +21,6 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 import pyomics_bridge as pob  # noqa: E402
-from pyomics_bridge.datasets._regulatory import synthetic_tf_binding  # noqa: E402
 from pyomics_bridge.pl import _regulatory as plr  # noqa: E402
 from pyomics_bridge.workflows._regulatory import _oracle_auc  # noqa: E402
 
@@ -31,7 +30,7 @@ OUT = HERE.parent / "benchmarks" / "results" / "regulatory_example.json"
 
 
 def main() -> dict:
-    adata = synthetic_tf_binding(n_per_class=400, length=1000, scenario="calibrated", n_decoys=30, random_state=0)
+    adata = pob.datasets.synthetic_tf_binding(n_per_class=400, length=1000, scenario="calibrated", n_decoys=30, random_state=0)
     target = adata.uns["synthetic"]["target"]
     load0, t = os.getloadavg(), time.perf_counter()
     pob.tl.tfscope(adata, core_motif=target, env_search=True, stability=20, random_state=0, n_jobs=1)
