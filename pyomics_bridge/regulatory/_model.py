@@ -211,6 +211,7 @@ def fit_lasso_logistic(
         Report "no signal" (all-zero coefficients) when the best CV AUC is not above ``0.5 + 2 SE``.
     stability
         Number of subsample refits (half of each class, at the chosen C) for selection frequencies; 0 = none.
+        When the guard reports no signal every frequency is 0 (no refit is run).
     predict
         ``None`` (scores from the ``select`` model) or ``"best"``/``"1se"``: the rule choosing the C of the model
         behind :meth:`LassoResult.decision_function`, so that interpretation can stay sparse (``select="1se"``,
@@ -277,7 +278,11 @@ def fit_lasso_logistic(
     res = LassoResult(coef=coef, intercept=intercept, C=C, Cs=Cs, cv_auc=auc, mean=mean, scale=scale,
                       no_signal=no_signal, predict_coef=pcoef, predict_intercept=pint, predict_C=float(Cs[kp]),
                       oof=oof)
-    if stability:
+    if stability and no_signal:
+        # the guard found no signal: frequencies of refits at a C chosen on noise would list noise features as
+        # "stable" (all of them, at a weak C), so none is reported
+        res.stability = np.zeros(Z.shape[1])
+    elif stability:
         sel = parallel_map(_stab_task, [(Z, y, C, stability_fraction)] * stability, n_jobs=n_jobs,
                            random_state=seeds[1])
         res.stability = np.mean(sel, axis=0)

@@ -183,3 +183,15 @@ def test_families_passing_the_out_of_fold_check_keep_their_model(fitted):
     for f in u["stacking"]["full"]["weights"]:
         assert not auc.loc[f, "no_signal"] and auc.loc[f, "n_selected"] > 0
         assert auc.loc[f, "oof_auc"] > 0.55
+
+
+def test_no_signal_reports_no_stable_feature():
+    from pyomics_bridge.regulatory._model import fit_lasso_logistic
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(300, 400)), np.repeat([1, 0], 150)  # pure noise
+    guarded = fit_lasso_logistic(X, y, Cs=np.logspace(-2, 1, 5), cv=3, stability=10, random_state=0, n_jobs=1)
+    assert guarded.no_signal and guarded.stability.shape == (400,) and not guarded.stability.any()
+    # without the guard the refits at a weak C select noise features, some in most refits: what was reported before
+    raw = fit_lasso_logistic(X, y, Cs=[10.0], cv=3, guard=False, stability=10, random_state=0, n_jobs=1)
+    assert not raw.no_signal and raw.stability.max() >= 0.5
