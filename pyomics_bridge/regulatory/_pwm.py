@@ -45,6 +45,9 @@ def check_finite_motif(arr, what: str = "motif") -> np.ndarray:
     """``arr`` as a float array; ValidationError when it holds NaN or infinite entries."""
     from .._conventions import ValidationError
 
+    if isinstance(arr, str):
+        raise TypeError(f"{what} {arr!r} is a string: pass a 4 x W matrix (rows A, C, G, T) of counts or "
+                        "probabilities, a Motif, or a Bio.motifs / pyjaspar motif (e.g. from jaspar_motifs())")
     arr = np.asarray(arr, dtype=float)
     if not np.all(np.isfinite(arr)):
         bad = np.argwhere(~np.isfinite(arr))[:3].tolist()

@@ -36,7 +36,7 @@ def _as_pwm(m, background):
     m = as_motif(m)  # Bio.motifs / pyjaspar objects (anything with .counts) -> Motif
     if isinstance(m, Motif):
         return m.label, log_odds(m, background=background)
-    arr = np.asarray(m, dtype=float)
+    arr = check_finite_motif(m)
     if np.all(arr >= 0):
         return "motif", log_odds(arr, background=background)
     return "motif", check_finite_motif(arr)

@@ -193,6 +193,10 @@ def test_non_finite_motif_entries(strong):
         motif_pwms({"x": logodds})
     with pytest.raises(ValidationError, match="finite"):
         _est(families=("core", "cofactor")).fit(s1, s2, core, cofactor_motifs={"x": logodds})
+    with pytest.raises(TypeError, match="motif 'FOXA1' is a string: pass a 4 x W matrix"):
+        _est().fit(s1, s2, "FOXA1")
+    with pytest.raises(TypeError, match="is a string"):
+        R.tfscope(R.encode_batch(s1 + s2), [1] * len(s1) + [0] * len(s2), core, {"x": "GATA1"}, width=None)
 
 
 def test_identical_classes(strong):
