@@ -27,6 +27,9 @@ models next to the k-mer and CNN baselines on the same kept sequences and the sa
 ``calibrated`` scenario (2 x 400 x 1 kb, seed 0, the docs example) and for the real Oct4 vs MafK peaks of the
 janggu wheel (``POB_BENCH_NREAL`` = 1,000 peaks drawn per class; anchoring-free; JASPAR2024 co-factors;
 chromosome split: test = chr1, chr2, chr3), when available.
+
+``POB_BENCH_HITS=2000 python benchmarks/bench_regulatory.py hits`` runs only the identical-hits check against MOODS
+on the first ``POB_BENCH_HITS`` sequences of the same data -> benchmarks/results/regulatory_hits.json.
 """
 
 from __future__ import annotations
@@ -159,26 +162,9 @@ def main() -> dict:
         out["biopython"] = "not installed"
     # ---- hits of the public scan identical to MOODS at the same (exact) thresholds
     if have_moods:
-        res = R.scan(seqs_all[:N_HITS], motifs, pvalue=PVALUE, n_jobs=N_JOBS)
-        thr = res["thresholds"].to_numpy()
-        hits = res["hits"]
-        index = {name: m for m, name in enumerate(res["thresholds"].index)}
-        wmin = min(p.shape[0] for p in pwms)
-        ms2 = MOODS.scan.Scanner(min(wmin, 7))  # window <= shortest motif: MOODS skips the last window otherwise
-        ms2.set_motifs(mats + [MOODS.tools.reverse_complement(m) for m in mats], [0.25] * 4, list(thr) * 2)
-        theirs = set()
-        M = len(pwms)
-        for i, seq in enumerate(seqs_all[:N_HITS]):
-            for j, r in enumerate(ms2.scan(seq)):
-                theirs |= {(i, j % M, h.pos, "+" if j < M else "-") for h in r}
-        mine = set(zip(hits["sequence"], hits["motif"].map(index), hits["start"], hits["strand"], strict=True))
-        out["hits_compared_sequences"] = N_HITS
-        out["hits_ours"] = len(mine)
-        out["hits_moods"] = len(theirs)
-        out["hits_only_ours"] = len(mine - theirs)
-        out["hits_only_moods"] = len(theirs - mine)
-        out["hits_identical"] = mine == theirs
-        out["threshold_median_abs_diff_vs_moods_threshold_from_p"] = float(np.median(np.abs(thr - np.array(mthr))))
+        _compare_hits(out, seqs_all[:N_HITS], motifs, pwms, mats)
+        out["threshold_median_abs_diff_vs_moods_threshold_from_p"] = float(
+            np.median(np.abs(out.pop("_thresholds") - np.array(mthr))))
     # ---- co-factor features (TFscope step): 3 windows, core masked, N_COF x 500 bp, scaled to 10,000
     if N_COF:
         cof_codes = codes[:N_COF, :500]
@@ -198,6 +184,48 @@ def main() -> dict:
     path.write_text(json.dumps(out, indent=2, default=float))
     return out
 
+
+
+def _compare_hits(out: dict, seqs: list, motifs, pwms: list, mats: list) -> None:
+    """Hits of the public ``scan(pvalue=)`` vs MOODS' at the same exact thresholds, as (sequence, motif, start,
+    strand) sets."""
+    import MOODS.scan
+    import MOODS.tools
+
+    res = R.scan(seqs, motifs, pvalue=PVALUE, n_jobs=N_JOBS)
+    thr = res["thresholds"].to_numpy()
+    hits = res["hits"]
+    index = {name: m for m, name in enumerate(res["thresholds"].index)}
+    wmin = min(p.shape[0] for p in pwms)
+    ms2 = MOODS.scan.Scanner(min(wmin, 7))  # window <= shortest motif: MOODS skips the last window otherwise
+    ms2.set_motifs(mats + [MOODS.tools.reverse_complement(m) for m in mats], [0.25] * 4, list(thr) * 2)
+    theirs = set()
+    M = len(pwms)
+    for i, seq in enumerate(seqs):
+        for j, r in enumerate(ms2.scan(seq)):
+            theirs |= {(i, j % M, h.pos, "+" if j < M else "-") for h in r}
+    mine = set(zip(hits["sequence"], hits["motif"].map(index), hits["start"], hits["strand"], strict=True))
+    out["hits_compared_sequences"] = len(seqs)
+    out["hits_ours"] = len(mine)
+    out["hits_moods"] = len(theirs)
+    out["hits_only_ours"] = len(mine - theirs)
+    out["hits_only_moods"] = len(theirs - mine)
+    out["hits_identical"] = mine == theirs
+    out["_thresholds"] = thr
+
+
+def hits_only() -> dict:
+    """``hits``: only the identical-hits check, on the first ``POB_BENCH_HITS`` sequences of the same data
+    (-> results/regulatory_hits.json)."""
+    source, motifs, pwms = _motifs()
+    codes = R.sample_markov(R._simulate.BACKGROUND_CHAIN, N_SEQ, LENGTH, np.random.default_rng(0))
+    out: dict = {"machine": platform.platform(), "motifs": source, "n_motifs": len(pwms), "length": LENGTH,
+                 "pvalue": PVALUE, "loadavg_start": os.getloadavg()}
+    _compare_hits(out, R.decode(codes[:N_HITS]), motifs, pwms, [p.T.tolist() for p in pwms])
+    out.pop("_thresholds")
+    out["loadavg_end"] = os.getloadavg()
+    (Path(__file__).parent / "results" / "regulatory_hits.json").write_text(json.dumps(out, indent=2, default=float))
+    return out
 
 def _baselines(codes, y, kept, split, random_state=0) -> dict:
     rows = np.nonzero(kept)[0]
@@ -268,5 +296,5 @@ if __name__ == "__main__":
     import sys
 
     what = sys.argv[1] if len(sys.argv) > 1 else "scan"
-    for k, v in (models() if what == "models" else main()).items():
+    for k, v in {"models": models, "hits": hits_only}.get(what, main)().items():
         print(f"{k}: {v}")

@@ -93,7 +93,9 @@ def _stab_task(task, rng):
         members = np.nonzero(y == cls)[0]
         idx.append(rng.choice(members, size=max(int(frac * members.size), 1), replace=False))
     idx = np.concatenate(idx)
-    return _fit(Z[idx], y[idx], C).coef_[0] != 0
+    # liblinear's C multiplies a sum over rows: the same per-row penalty on a half sample needs C * n / n_half
+    # (at C itself the refits are twice as sparse as the model they are meant to check)
+    return _fit(Z[idx], y[idx], C * y.size / idx.size).coef_[0] != 0
 
 
 def _choose(auc: np.ndarray, rule: str) -> tuple[int, float, float]:
@@ -210,7 +212,8 @@ def fit_lasso_logistic(
     guard
         Report "no signal" (all-zero coefficients) when the best CV AUC is not above ``0.5 + 2 SE``.
     stability
-        Number of subsample refits (half of each class, at the chosen C) for selection frequencies; 0 = none.
+        Number of subsample refits (half of each class, at the chosen per-row penalty: ``C * n / n_half``) for
+        selection frequencies; 0 = none.
         When the guard reports no signal every frequency is 0 (no refit is run).
     predict
         ``None`` (scores from the ``select`` model) or ``"best"``/``"1se"``: the rule choosing the C of the model
