@@ -12,6 +12,17 @@ from .._parallel import root_seed_sequence
 from ._sequences import encode_batch, kmer_counts
 
 
+def baseline_inputs(sequences, y) -> tuple[np.ndarray, np.ndarray]:
+    """Codes and 0/1 labels of a baseline's input, checked: one label per sequence, both classes present."""
+    codes = encode_batch(sequences)
+    y = np.asarray(y).astype(int)
+    if y.shape[0] != codes.shape[0]:
+        raise ValueError(f"{codes.shape[0]} sequences but {y.shape[0]} labels")
+    if set(np.unique(y).tolist()) != {0, 1}:
+        raise ValueError("y must hold the two classes 0 and 1")
+    return codes, y
+
+
 def kmer_baseline(sequences, y, *, k: int = 4, train=None, test=None, cv: int = 5, random_state=0) -> dict:
     """L2 logistic regression (C by CV AUC) on canonical k-mer frequencies; returns ``test_auc`` and the model.
 

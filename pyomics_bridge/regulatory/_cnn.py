@@ -18,7 +18,8 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
 
 from .._parallel import root_seed_sequence
-from ._sequences import encode_batch, one_hot
+from ._baselines import baseline_inputs
+from ._sequences import one_hot
 
 
 def _model(torch, filters: int, kernel: int, dropout: float):
@@ -90,12 +91,7 @@ def cnn_baseline(
     from .._optional import import_optional
 
     torch = import_optional("torch", purpose="the CNN baseline")
-    codes = encode_batch(sequences)
-    y = np.asarray(y).astype(int)
-    if y.shape[0] != codes.shape[0]:
-        raise ValueError(f"{codes.shape[0]} sequences but {y.shape[0]} labels")
-    if set(np.unique(y).tolist()) != {0, 1}:
-        raise ValueError("y must hold the two classes 0 and 1")
+    codes, y = baseline_inputs(sequences, y)
     seeds = root_seed_sequence(random_state).spawn(3)
     split_seed = int(seeds[0].generate_state(1)[0] % 2**31)
     idx = np.arange(y.size)

@@ -36,6 +36,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._parallel import root_seed_sequence
+from ._baselines import baseline_inputs
 from ._sequences import ALPHABET, encode_batch
 
 _HASH_MULT = np.uint64(0x9E3779B97F4A7C15)
@@ -253,12 +254,7 @@ def gkm_baseline(sequences, y, *, l: int = 8, k: int = 5, hash_bits: int | None 
     from sklearn.metrics import roc_auc_score
     from sklearn.model_selection import StratifiedKFold, train_test_split
 
-    codes = encode_batch(sequences)
-    y = np.asarray(y).astype(int)
-    if y.shape[0] != codes.shape[0]:
-        raise ValueError(f"{codes.shape[0]} sequences but {y.shape[0]} labels")
-    if set(np.unique(y).tolist()) != {0, 1}:
-        raise ValueError("y must hold the two classes 0 and 1")
+    codes, y = baseline_inputs(sequences, y)
     seed = int(root_seed_sequence(random_state).generate_state(1)[0] % 2**31)
     if train is None or test is None:
         train, test = train_test_split(np.arange(y.size), test_size=0.2, stratify=y, random_state=seed)
